@@ -2,3 +2,6 @@
 
 ASSIGNMENT = "transformer_architecture"
 NOTEBOOK = "exercises"
+# The ten functions of the student API, in notebook order; each is the grade_id of its answer cell.
+EXERCISES = ("attention_weights", "causal_mask", "head_dim", "attention_params", "mlp_params",
+             "layer_norm", "pre_ln_block", "kv_cache_bytes", "decoder_mask", "check_attention_inputs")

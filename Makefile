@@ -1,0 +1,26 @@
+# make demo: the whole course lifecycle on a simulated class. make test: the test suite.
+VENV ?= .venv
+PYTHON := $(abspath $(VENV))/bin/python
+STUDENTS ?= 6
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+export MPLBACKEND := Agg
+
+.PHONY: demo test setup system
+demo: setup
+	$(PYTHON) -m transformer_course demo --students $(STUDENTS)
+
+test: setup system
+	$(PYTHON) -m pytest -n 2
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt constraints.txt
+	python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -r requirements.txt -c constraints.txt
+	touch $@
+
+# Debian packages for the browser tests and the grading sandbox.
+system:
+	@command -v chromium >/dev/null && command -v bwrap >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium bubblewrap)

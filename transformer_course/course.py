@@ -1,0 +1,81 @@
+"""The course folder: its nbgrader configuration and the API bound to it."""
+import os
+import sys
+from pathlib import Path
+
+from traitlets.config import Config, PyFileConfigLoader
+
+from . import ASSIGNMENT, NOTEBOOK
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class CourseError(Exception):
+    """A problem the user can fix, reported in one line."""
+
+
+def prepare_environment():
+    """Make nbgrader's subprocesses work headless: `alembic` on PATH, a non-GUI matplotlib."""
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+    os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+class Course:
+    """A course folder laid out the nbgrader way, with `nbgrader_config.py` at its root."""
+
+    def __init__(self, root=ROOT, assignment=ASSIGNMENT, **overrides):
+        self.root = Path(root).resolve()
+        self.assignment = assignment
+        config_file = self.root / "nbgrader_config.py"
+        if not config_file.exists():
+            raise CourseError(f"{self.root} is not a course folder: no nbgrader_config.py")
+        self.config = PyFileConfigLoader(config_file.name, path=str(self.root)).load_config()
+        self.config.CourseDirectory.root = str(self.root)
+        for section, values in overrides.items():
+            self.config[section].update(values)
+        prepare_environment()
+
+    @property
+    def exchange(self):
+        return Path(self.config.Exchange.root)
+
+    @property
+    def gradebook_url(self):
+        return self.config.CourseDirectory.db_url
+
+    def path(self, step, student=None):
+        """Folder of the assignment at one step: source, release, submitted, autograded, feedback."""
+        parts = [step] if student is None else [step, student]
+        return self.root.joinpath(*parts, self.assignment)
+
+    def notebook(self, step, student=None):
+        return self.path(step, student) / f"{NOTEBOOK}.ipynb"
+
+    def api(self, **sections):
+        """An NbGraderAPI on this course; `sections` add config, e.g. Exchange={...}."""
+        from nbgrader.apps import NbGraderAPI
+        from nbgrader.coursedir import CourseDirectory
+
+        config = Config(self.config)
+        for section, values in sections.items():
+            config[section].update(values)
+        return NbGraderAPI(CourseDirectory(config=config), config=config)
+
+    def gradebook(self):
+        from nbgrader.api import Gradebook
+
+        return Gradebook(self.gradebook_url, course_id=self.config.CourseDirectory.course_id)
+
+    def submitted_students(self):
+        folder = self.root / "submitted"
+        return sorted(p.parent.name for p in folder.glob(f"*/{self.assignment}") if p.is_dir())
+
+
+def check(result, step):
+    """Raise CourseError with nbgrader's own message when an API call failed."""
+    if not result["success"]:
+        message = (result.get("error") or result.get("log") or "").strip().splitlines()
+        raise CourseError(f"{step} failed: {message[-1] if message else 'no details'}")
+    return result

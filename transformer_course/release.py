@@ -1,0 +1,17 @@
+"""Release: turn the source notebook into the student version and put it in the exchange."""
+from .course import check
+
+
+def generate(course):
+    """`nbgrader generate_assignment`: strip solutions and hidden tests into release/."""
+    check(course.api().generate_assignment(course.assignment, force=True), "generate_assignment")
+    return course.path("release")
+
+
+def release(course):
+    """Generate the student version and release it to the exchange (again if it was already)."""
+    generate(course)
+    api = course.api()
+    api.unrelease(course.assignment)
+    check(api.release_assignment(course.assignment), "release_assignment")
+    return course.exchange
