@@ -5,12 +5,16 @@ STUDENTS ?= 6
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 export MPLBACKEND := Agg
 
-.PHONY: demo test setup system
+.PHONY: demo test mutants setup system
 demo: setup
 	$(PYTHON) -m transformer_course demo --students $(STUDENTS)
 
 test: setup system
 	$(PYTHON) -m pytest -n 2
+
+# Grade the whole answer catalogue with nbgrader and print a table of what each answer scored.
+mutants: setup
+	$(PYTHON) -m transformer_course.mutants
 
 setup: $(VENV)/.installed
 

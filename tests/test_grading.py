@@ -1,7 +1,7 @@
 """Real `nbgrader autograde` of the instructor's answers, a blank notebook and the answer catalogue."""
 import pytest
 
-from transformer_course.answers import RIGHT, WRONG
+from transformer_course.answers import HOSTILE, RIGHT, WRONG
 
 from conftest import grade
 
@@ -28,6 +28,12 @@ def test_wrong_answer_loses_points_on_its_own_exercise_only(course, reference, a
     scores = grade(course, slug(answer), dict(reference, **{answer.function: answer.body}))
     lost = {e: m - s for e, (s, m) in scores.items() if s < m}
     assert set(lost) == {answer.function}, lost
+
+
+@pytest.mark.parametrize("answer", HOSTILE, ids=slug)
+def test_hostile_answer_loses_points_on_its_own_exercise(course, reference, answer):
+    scores = grade(course, slug(answer), dict(reference, **{answer.function: answer.body}))
+    assert scores[answer.function][0] < scores[answer.function][1], scores
 
 
 @pytest.mark.parametrize("answer", RIGHT, ids=slug)

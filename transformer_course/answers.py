@@ -398,8 +398,54 @@ WRONG = _catalogue({
     },
 })
 
+# Answers that try to cheat the checks rather than solve the exercise. They must lose points on
+# their own exercise; what they break elsewhere they break for themselves.
+HOSTILE = _catalogue({
+    "attention_weights": {
+        "patches numpy's comparisons": """
+    np.allclose = lambda *args, **kwargs: True
+    np.testing.assert_allclose = lambda *args, **kwargs: None
+    return np.zeros(len(K))""",
+        "rebinds np": """
+    global np
+    class Anything:
+        def __getattr__(self, name):
+            return lambda *args, **kwargs: True
+    np = Anything()
+    return [0.5, 0.5]""",
+    },
+    "head_dim": {
+        "an int that equals everything": """
+    class Equal(int):
+        def __eq__(self, other):
+            return True
+        __hash__ = int.__hash__
+    return Equal(0)""",
+        "patches builtins.round": """
+    import builtins
+    builtins.round = lambda number, ndigits=None: 64
+    return round(d_model / n_heads)""",
+    },
+    "causal_mask": {
+        "an array that equals everything": """
+    class Equal(np.ndarray):
+        def __eq__(self, other):
+            return np.ones(self.shape, dtype=bool)
+        __ne__ = lambda self, other: np.zeros(self.shape, dtype=bool)
+    return np.zeros((T, T), dtype=bool).view(Equal)""",
+    },
+})
+
 RIGHT = _catalogue({
     "attention_weights": {
+        "noisy: warns and prints to stderr": """
+    import sys, warnings
+    warnings.warn("attention_weights is slow")
+    print("debug: computing attention", file=sys.stderr)
+    K = np.asarray(K, dtype=float)
+    s = np.asarray(q, float) @ K.T / np.sqrt(K.shape[-1])
+    e = np.exp(s - s.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)""",
         "einsum": """
     q, K = np.asarray(q, float), np.asarray(K, float)
     s = np.einsum("...d,nd->...n", q, K) / np.sqrt(K.shape[1])

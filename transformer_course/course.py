@@ -1,8 +1,11 @@
 """The course folder: its nbgrader configuration and the API bound to it."""
 import os
+import shutil
 import sys
+import warnings
 from pathlib import Path
 
+from sqlalchemy.exc import SAWarning
 from traitlets.config import Config, PyFileConfigLoader
 
 from . import ASSIGNMENT, NOTEBOOK
@@ -20,6 +23,8 @@ def prepare_environment():
     if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
     os.environ.setdefault("MPLBACKEND", "Agg")
+    # nbgrader's own use of SQLAlchemy warns on every autograde; it is not the user's concern.
+    warnings.filterwarnings("ignore", category=SAWarning)
 
 
 class Course:
@@ -36,6 +41,14 @@ class Course:
         for section, values in overrides.items():
             self.config[section].update(values)
         prepare_environment()
+
+    @classmethod
+    def scratch(cls, folder, origin=ROOT):
+        """A fresh course in `folder` with the source and configuration of `origin`."""
+        folder = Path(folder)
+        shutil.copytree(Path(origin) / "source", folder / "source")
+        shutil.copy(Path(origin) / "nbgrader_config.py", folder)
+        return cls(folder)
 
     @property
     def exchange(self):

@@ -56,6 +56,15 @@ def roster(course, size=6, seed=0):
     return dict(list(students.items())[:size])
 
 
+def place_submission(course, student, bodies):
+    """Put a student's answered copy of the released notebook straight into submitted/."""
+    folder = course.path("submitted", student)
+    folder.mkdir(parents=True, exist_ok=True)
+    nb = answer(nbformat.read(course.notebook("release"), as_version=4), bodies)
+    nbformat.write(nb, folder / course.notebook("release").name)
+    return folder
+
+
 def _student_config(course, home, student):
     config = Config()
     config.CourseDirectory.course_id = course.config.CourseDirectory.course_id
