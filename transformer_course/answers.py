@@ -446,6 +446,15 @@ RIGHT = _catalogue({
     s = np.asarray(q, float) @ K.T / np.sqrt(K.shape[-1])
     e = np.exp(s - s.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)""",
+        "scipy's softmax": """
+    from scipy.special import softmax
+    K = np.asarray(K, dtype=float)
+    return softmax(np.asarray(q, dtype=float) @ K.T / np.sqrt(K.shape[-1]), axis=-1)""",
+        "float32": """
+    q, K = np.asarray(q, np.float32), np.asarray(K, np.float32)
+    s = q @ K.T / np.float32(np.sqrt(K.shape[-1]))
+    e = np.exp(s - s.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)""",
         "einsum": """
     q, K = np.asarray(q, float), np.asarray(K, float)
     s = np.einsum("...d,nd->...n", q, K) / np.sqrt(K.shape[1])
