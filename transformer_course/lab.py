@@ -76,6 +76,7 @@ def write_config(config_dir, role, root, exchange, course_id=COURSE_ID):
 
 
 def free_port():
+    """A TCP port on 127.0.0.1 that is free right now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -84,28 +85,29 @@ def free_port():
 def start(role, root, exchange=None, port=None, timeout=60):
     """Start JupyterLab for `role` in folder `root` and wait until it answers; return a Lab.
 
-    `exchange` is the nbgrader exchange (default: $NBGRADER_EXCHANGE, else <course>/exchange).
+    `exchange` is the nbgrader exchange, passed on as $NBGRADER_EXCHANGE. Without it, an instructor
+    gets the course's own setting; a student gets $NBGRADER_EXCHANGE, else this course's exchange/.
     """
     if role not in DISABLED:
         raise ValueError(f"unknown role {role!r}: expected one of {sorted(DISABLED)}")
     root = Path(root).resolve()
-    exchange = Path(exchange or os.environ.get("NBGRADER_EXCHANGE") or ROOT / "exchange").resolve()
+    exchange = exchange or os.environ.get("NBGRADER_EXCHANGE")
     config_dir = Path(tempfile.mkdtemp(prefix=f"lab-{role}-"))
-    write_config(config_dir, role, root, exchange)
+    write_config(config_dir, role, root, Path(exchange or ROOT / "exchange").resolve())
     port = port or free_port()
     token = secrets.token_hex(24)
     env = dict(os.environ,
                JUPYTER_CONFIG_DIR=str(config_dir),
                JUPYTER_RUNTIME_DIR=str(config_dir / "runtime"),
-               NBGRADER_EXCHANGE=str(exchange),
-               PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
-               MPLBACKEND="Agg")
+               PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
+    if exchange:
+        env["NBGRADER_EXCHANGE"] = str(Path(exchange).resolve())
     command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
                f"--port={port}", "--ServerApp.port_retries=0",
                f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"]
-    log = open(config_dir / "server.log", "wb")
-    process = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
-                               start_new_session=True)
+    with open(config_dir / "server.log", "wb") as log:
+        process = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
     lab = Lab(role, root, f"http://127.0.0.1:{port}/", token, process, config_dir)
     try:
         wait_ready(lab, timeout)
@@ -163,7 +165,7 @@ def main(argv=None):
                         help="folder to serve (default: the course folder for an instructor, "
                              "students/<user> in it for a student)")
     parser.add_argument("--exchange", type=Path,
-                        help="nbgrader exchange (default: $NBGRADER_EXCHANGE or exchange/ in the course)")
+                        help="nbgrader exchange (default: $NBGRADER_EXCHANGE, else the course's)")
     args = parser.parse_args(argv)
     student_home = ROOT / "students" / os.environ.get("USER", "student")
     root = args.root or (ROOT if args.role == "instructor" else student_home)
