@@ -167,6 +167,9 @@ def main(argv=None):
     parser.add_argument("--exchange", type=Path,
                         help="nbgrader exchange (default: $NBGRADER_EXCHANGE, else the course's)")
     args = parser.parse_args(argv)
+    # Stop cleanly on Ctrl-C and on `kill`, also when started in the background (SIGINT ignored).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     student_home = ROOT / "students" / os.environ.get("USER", "student")
     root = args.root or (ROOT if args.role == "instructor" else student_home)
     root.mkdir(parents=True, exist_ok=True)
