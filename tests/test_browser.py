@@ -161,7 +161,7 @@ def test_student_fetches_answers_validates_and_submits(course, page, shoot, tmp_
         write_cell(page, "def causal_mask", CAUSAL_WRONG)
         menu(page, "Run", "Run All Cells")
         first_error = page.locator("[data-mime-type='application/vnd.jupyter.stderr']").first
-        expect(first_error).to_be_visible(timeout=SLOW)
+        expect(first_error).to_be_attached(timeout=SLOW)
         first_error.scroll_into_view_if_needed()
         expect(first_error).to_contain_text("CheckFailed: causal_mask(4)")
         example = page.locator(".jp-CodeCell", has_text="attention_weights([1.0, 0.0]")
