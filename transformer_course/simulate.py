@@ -73,6 +73,7 @@ def _student_config(course, home, student):
     config.CourseDirectory.student_id = student
     config.Exchange.root = str(course.exchange)
     config.Exchange.assignment_dir = str(home)
+    config.Exchange.cache = str(home / ".nbgrader_cache")
     return config
 
 
