@@ -89,7 +89,10 @@ class Sandbox(Configurable):
             cmd += ["--bind", path, path]
         for path in readable:
             cmd += ["--ro-bind", path, path]
-        cmd += ["--chdir", cwd, "--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", "/tmp"]
+        # Inside, the parent of the kernel is bwrap's init (pid 1): JPY_PARENT_PID=1 turns off
+        # ipykernel's parent polling and its console banner.
+        cmd += ["--remount-ro", "/", "--chdir", cwd, "--clearenv", "--setenv", "PATH", "/usr/bin:/bin",
+                "--setenv", "HOME", "/tmp", "--setenv", "JPY_PARENT_PID", "1"]
         for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             cmd += ["--setenv", name, "1"]
         for name in self.environment:
