@@ -72,8 +72,8 @@ def _api(root, **sandbox):
     return NbGraderAPI(CourseDirectory(config=config), config=config)
 
 
-def submit(root, student, **answers):
-    """Put the released notebook with the solutions, some replaced by answers, in submitted/."""
+def submit(root, student, files=None, **answers):
+    """Put the released notebook with the solutions, some replaced by answers, and files in submitted/."""
     nb = nbformat.read(root / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
     for cell in nb.cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
@@ -82,6 +82,8 @@ def submit(root, student, **answers):
     folder = root / "submitted" / student / ASSIGNMENT
     folder.mkdir(parents=True)
     nbformat.write(nb, folder / f"{NOTEBOOK}.ipynb")
+    for name, text in (files or {}).items():
+        (folder / name).write_text(text)
 
 
 def autograde(root, student, **sandbox):
@@ -141,6 +143,20 @@ print(json.dumps(_probes))
 '''
 
 
+# A module beside the notebook that shadows the standard library: it must only ever run in the
+# sandbox, where the course folder is out of reach, never in the kernel launcher outside it.
+SHADOW = '''
+import os, sys
+try:
+    open({mark!r}, "w").write(str(os.getpid()))
+except OSError:
+    pass
+del sys.modules["shutil"]
+sys.path = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
+import shutil
+'''
+
+
 def _digest(root):
     paths = [root / "gradebook.db", *sorted(p for p in (root / "source").rglob("*") if p.is_file())]
     return hashlib.sha256(b"".join(p.read_bytes() for p in paths)).hexdigest()
@@ -155,7 +171,8 @@ def test_hostile_submission_sees_nothing_and_changes_nothing(course, honest, mon
     source = course / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
     probes = PROBES.format(course=str(course), source=str(source), home=str(home), home_entries=home_entries,
                            port=grader.getsockname()[1])
-    submit(course, "hostile", attention_weights=probes + SOLUTIONS["attention_weights"])
+    shadow = SHADOW.format(mark=str(course / "PWNED"))
+    submit(course, "hostile", files={"shutil.py": shadow}, attention_weights=probes + SOLUTIONS["attention_weights"])
     monkeypatch.setenv("COURSE_SECRET", "hunter2")
 
     digests = []
@@ -173,6 +190,7 @@ def test_hostile_submission_sees_nothing_and_changes_nothing(course, honest, mon
         scores, total, nb = autograde(course, "hostile")
 
     assert len(digests) == 2 and digests[0] == digests[1]
+    assert not (course / "PWNED").exists()
     probes = json.loads(answer_output(nb, "attention_weights"))
     print(probes)
     assert probes.pop("home") in ("SEEN []", "BLOCKED FileNotFoundError")

@@ -6,7 +6,7 @@ gradebook, ``source/``, exchange or other students), no network. Its address spa
 are capped. It talks to the grader over ZMQ ``ipc`` sockets in a folder bound into the sandbox.
 
     python -m transformer_course.sandbox install [--prefix=PREFIX]   # write the kernelspec
-    python transformer_course/sandbox.py -f CONNECTION_FILE          # what the kernelspec runs
+    python -I transformer_course/sandbox.py -f CONNECTION_FILE       # what the kernelspec runs
 
 Settings: ``--Sandbox.memory_limit=BYTES`` etc. on the kernel command line (``Execute`` passes the
 grader's ``c.Sandbox`` config there), or the environment variables named in each help.
@@ -122,7 +122,8 @@ class Sandbox(Configurable):
 def install_kernelspec(prefix=sys.prefix):
     """Install the sandboxed kernelspec under prefix/share/jupyter/kernels; return its folder."""
     spec = {
-        "argv": [sys.executable, os.path.abspath(__file__), "-f", "{connection_file}"],
+        # -I: the launcher runs outside the sandbox, in the student's folder; never import from there.
+        "argv": [sys.executable, "-I", os.path.abspath(__file__), "-f", "{connection_file}"],
         "display_name": "Python 3 (grading sandbox)",
         "language": "python",
         "interrupt_mode": "message",
