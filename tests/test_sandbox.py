@@ -64,10 +64,10 @@ def course(tmp_path_factory):
     mp.undo()
 
 
-def _api(root, **sandbox):
+def _api(root, timeout=TIMEOUT, **sandbox):
     config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
     config.CourseDirectory.root = str(root)
-    config.Execute.timeout = TIMEOUT
+    config.Execute.timeout = timeout
     config.Sandbox.update(sandbox)
     return NbGraderAPI(CourseDirectory(config=config), config=config)
 
@@ -86,10 +86,10 @@ def submit(root, student, files=None, **answers):
         (folder / name).write_text(text)
 
 
-def autograde(root, student, **sandbox):
+def autograde(root, student, timeout=TIMEOUT, **sandbox):
     """Autograde one student; return (scores by exercise, total, autograded notebook)."""
     start = time.monotonic()
-    result = _api(root, **sandbox).autograde(ASSIGNMENT, student)
+    result = _api(root, timeout, **sandbox).autograde(ASSIGNMENT, student)
     print(f"autograde {student}: {time.monotonic() - start:.1f} s")
     assert result["success"], result["log"] + str(result.get("error"))
     api = _api(root)
@@ -115,8 +115,9 @@ def honest(course):
 
 
 def test_honest_student_gets_full_marks(honest):
-    scores, total, _ = honest
+    scores, total, nb = honest
     assert total == FULL and scores == POINTS
+    assert nb.metadata.kernelspec.name == "python3"  # the sandbox is the grader's choice, not the notebook's
 
 
 PROBES = '''
@@ -236,6 +237,14 @@ def test_dead_kernel_keeps_earlier_credit(course, honest):
     scores, total, nb = autograde(course, "quitter")
     assert scores == _expected(**{e: True for e in EXERCISES[4:]}) and total == 15
     assert [o.ename for o in _outputs(nb, "mlp_params") if o.output_type == "error"][0] == "DeadKernelError"
+
+
+def test_cpu_limit_kills_the_kernel_and_keeps_earlier_credit(course, honest):
+    """A busy loop under a 6 s CPU cap (and a longer cell timeout) dies of SIGXCPU in exercise 8."""
+    submit(course, "burner", kv_cache_bytes="while True:\n    pass\n")
+    scores, total, nb = autograde(course, "burner", timeout=60, cpu_limit=6)
+    assert scores == _expected(**{e: True for e in EXERCISES[7:]}) and total == FULL - 14
+    assert [o.ename for o in _outputs(nb, "kv_cache_bytes") if o.output_type == "error"][0] == "DeadKernelError"
 
 
 def test_huge_output_is_truncated(course, honest):
