@@ -248,13 +248,15 @@ def test_cpu_limit_kills_the_kernel_and_keeps_earlier_credit(course, honest):
 
 
 def test_huge_output_is_truncated(course, honest):
-    """A 10-million-character line is cut to max_output_chars; later output of the cell is dropped."""
-    chatty = "print('x' * 10**7)\nprint('more')\n" + SOLUTIONS["causal_mask"]
+    """A 10-million-character line and result are cut to max_output_chars; later prints are dropped."""
+    chatty = "print('x' * 10**7)\nprint('more')\n" + SOLUTIONS["causal_mask"] + "\n'y' * 10**7\n"
     submit(course, "chatty", causal_mask=chatty)
     scores, total, nb = autograde(course, "chatty")
     assert total == FULL
-    text = answer_output(nb, "causal_mask")
-    assert text == "x" * SafeExecute.max_output_chars.default_value + TRUNCATED
+    limit = SafeExecute.max_output_chars.default_value
+    assert answer_output(nb, "causal_mask") == "x" * limit + TRUNCATED
+    (result,) = [o for o in _outputs(nb, "causal_mask") if o.output_type == "execute_result"]
+    assert result.data["text/plain"] == "'" + "y" * (limit - 1) + TRUNCATED
 
 
 def test_opt_out_runs_unconfined(course, honest, monkeypatch):

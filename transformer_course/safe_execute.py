@@ -7,7 +7,8 @@
   cells still run. If the kernel does not come back, it is treated as dead.
 - A dead kernel (``os._exit``, a crash, the memory or CPU cap) fails that cell and every later
   code cell instead of failing the whole submission, so the checks that ran keep their credit.
-- Each output stream (stdout, stderr) of a cell keeps at most ``max_output_chars`` characters.
+- Each output stream (stdout, stderr) of a cell, and each text value of a rich output, keeps at
+  most ``max_output_chars`` characters, as the output arrives (LimitOutput then caps lines).
 """
 import os
 import tempfile
@@ -30,10 +31,12 @@ def _error(ename, evalue):
 class SafeExecute(Execute):
     """Execute in a sandboxed kernel; survive timeouts, dead kernels and huge outputs."""
 
-    sandbox = Bool(help="Run the kernel in the bubblewrap sandbox (env COURSE_SANDBOX=on|off, default on).").tag(
-        config=True)
-    max_output_chars = Integer(100_000, help="Characters kept per output stream of a cell (-1: no limit).").tag(
-        config=True)
+    sandbox = Bool(
+        help="Run the kernel in the bubblewrap sandbox (env COURSE_SANDBOX=on|off, default on)."
+    ).tag(config=True)
+    max_output_chars = Integer(
+        100_000, help="Characters kept per output stream of a cell and per text value of a rich output (-1: no limit)."
+    ).tag(config=True)
 
     @default("sandbox")
     def _sandbox_default(self):
@@ -95,7 +98,12 @@ class SafeExecute(Execute):
 
     def output(self, outs, msg, display_id, cell_index):
         out = super().output(outs, msg, display_id, cell_index)
-        if out is None or out.output_type != "stream" or self.max_output_chars < 0:
+        if out is None or self.max_output_chars < 0:
+            return out
+        if out.output_type != "stream":
+            for mime, value in out.get("data", {}).items():
+                if mime.startswith("text/") and len(value) > self.max_output_chars:
+                    out.data[mime] = value[:self.max_output_chars] + TRUNCATED
             return out
         used = sum(len(o.text) for o in outs[:-1] if o.output_type == "stream" and o.name == out.name)
         room = self.max_output_chars - used
