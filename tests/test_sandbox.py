@@ -173,7 +173,8 @@ def test_hostile_submission_sees_nothing_and_changes_nothing(course, honest, mon
     probes = PROBES.format(course=str(course), source=str(source), home=str(home), home_entries=home_entries,
                            port=grader.getsockname()[1])
     shadow = SHADOW.format(mark=str(course / "PWNED"))
-    submit(course, "hostile", files={"shutil.py": shadow}, attention_weights=probes + SOLUTIONS["attention_weights"])
+    answer = probes + SOLUTIONS["attention_weights"]
+    submit(course, "hostile", files={"shutil.py": shadow}, attention_weights=answer)
     monkeypatch.setenv("COURSE_SECRET", "hunter2")
 
     digests = []
@@ -214,7 +215,7 @@ def _expected(**lost):
 
 def test_infinite_loop_loses_only_that_exercise(course, honest):
     """Each check that calls the looping kv_cache_bytes times out, is interrupted, and the rest runs."""
-    submit(course, "looper", kv_cache_bytes="def kv_cache_bytes(*args, **kwargs):\n    while True:\n        pass\n")
+    submit(course, "looper", kv_cache_bytes="def kv_cache_bytes(*args):\n    while True:\n        pass\n")
     scores, total, nb = autograde(course, "looper")
     assert scores == _expected(kv_cache_bytes=True) and total == FULL - POINTS["kv_cache_bytes"]
     errors = [o.ename for o in _outputs(nb, "kv_cache_bytes_") if o.output_type == "error"]

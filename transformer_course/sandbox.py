@@ -40,17 +40,23 @@ class Sandbox(Configurable):
 
     bwrap = Unicode("bwrap", help="The bubblewrap executable.").tag(config=True)
 
-    memory_limit = Integer(help="Address-space limit (RLIMIT_AS) in bytes; env COURSE_SANDBOX_MEMORY.").tag(
-        config=True)
-    cpu_limit = Integer(help="CPU seconds for the whole kernel (RLIMIT_CPU); env COURSE_SANDBOX_CPU.").tag(
-        config=True)
-    file_limit = Integer(help="Largest file the kernel may write (RLIMIT_FSIZE) in bytes; env "
-                         "COURSE_SANDBOX_FILE.").tag(config=True)
-
-    readonly_paths = List(Unicode(), help="Paths visible read-only; symlinks stay symlinks; missing ones "
-                          "are skipped. The Python installation is always added.").tag(config=True)
-    environment = List(Unicode(), ["LANG", "LC_ALL", "TZ", "NBGRADER_EXECUTION"],
-                       help="Variables passed through; the rest of the environment is cleared.").tag(config=True)
+    memory_limit = Integer(
+        help="Address-space limit (RLIMIT_AS) in bytes; env COURSE_SANDBOX_MEMORY, default 2 GiB."
+    ).tag(config=True)
+    cpu_limit = Integer(
+        help="CPU seconds for the whole kernel (RLIMIT_CPU); env COURSE_SANDBOX_CPU, default 600."
+    ).tag(config=True)
+    file_limit = Integer(
+        help="Largest file the kernel may write (RLIMIT_FSIZE) in bytes; env COURSE_SANDBOX_FILE, default 256 MiB."
+    ).tag(config=True)
+    readonly_paths = List(
+        Unicode(), help="Top-level paths visible read-only (symlinks stay symlinks, missing ones are skipped); "
+        "the Python installation is always added."
+    ).tag(config=True)
+    environment = List(
+        Unicode(), ["LANG", "LC_ALL", "TZ", "NBGRADER_EXECUTION"],
+        help="Variables passed through; the rest of the environment is cleared."
+    ).tag(config=True)
 
     @default("memory_limit")
     def _memory_limit_default(self):
@@ -70,7 +76,8 @@ class Sandbox(Configurable):
 
     def arguments(self):
         """Command-line arguments that reproduce this configuration in the launcher."""
-        return [f"--Sandbox.{name}={json.dumps(getattr(self, name))}" for name in sorted(self.trait_names(config=True))]
+        names = sorted(self.trait_names(config=True))
+        return [f"--Sandbox.{name}={json.dumps(getattr(self, name))}" for name in names]
 
     def _mounts(self):
         python = {sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))}
@@ -166,7 +173,8 @@ class SandboxLauncher(Application):
         kernel_args = [f"--{section}.{name}={value}" for section, values in self.config.items()
                        if section not in ("Sandbox", "SandboxLauncher") for name, value in values.items()]
         argv = [sys.executable, "-m", "ipykernel_launcher", "-f", conn, *kernel_args]
-        cmd = sandbox.command(argv, os.getcwd(), writable=[os.path.dirname(os.path.abspath(info["ip"]))], readable=[conn])
+        sockets = os.path.dirname(os.path.abspath(info["ip"]))
+        cmd = sandbox.command(argv, os.getcwd(), writable=[sockets], readable=[conn])
         sandbox.apply_limits()
         try:
             os.execvp(cmd[0], cmd)
