@@ -50,10 +50,13 @@ class SafeExecute(Execute):
         if not self.sandbox:
             self.log.warning("COURSE_SANDBOX=off: student code runs without a sandbox")
             return super().preprocess(nb, resources, km)
-        Sandbox(parent=self).check()
+        sandbox = Sandbox(parent=self)
+        sandbox.check()
         if not kernelspec_installed():
             raise SandboxError(f"kernelspec {KERNEL_NAME!r} not found: run "
                                "`python -m transformer_course.sandbox install` (or set COURSE_SANDBOX=off)")
+        self.log.info("Executing in the bubblewrap sandbox (kernel %s, %d MiB, %d CPU s)",
+                      KERNEL_NAME, sandbox.memory_limit // 2**20, sandbox.cpu_limit)
         with tempfile.TemporaryDirectory(prefix="course-kernel-") as self._ipc_dir:
             return super().preprocess(nb, resources, km)
 
