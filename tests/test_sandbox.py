@@ -136,6 +136,8 @@ _probe("source_write", lambda: open({source!r}, "r+").write("PWNED"))
 _probe("other_student", lambda: os.listdir("../../honest"))
 _probe("home", lambda: sorted(set(os.listdir({home!r})) & {home_entries!r}))
 _probe("secret_env", lambda: os.environ["COURSE_SECRET"])
+_probe("etc_shadow", lambda: open("/etc/shadow").read(1))
+_probe("capabilities", lambda: open("/proc/self/status").read().split("CapEff:")[1].split()[0])
 _probe("network_grader", lambda: socket.create_connection(("127.0.0.1", {port}), timeout=2))
 _probe("network_internet", lambda: socket.create_connection(("1.1.1.1", 80), timeout=2))
 _probe("memory_3GB", lambda: len(bytearray(3 * 2**30)))
@@ -197,6 +199,7 @@ def test_hostile_submission_sees_nothing_and_changes_nothing(course, honest, mon
     print(probes)
     assert probes.pop("home") in ("SEEN []", "BLOCKED FileNotFoundError")
     assert probes.pop("workdir_write") == "SEEN 2"
+    assert probes.pop("capabilities") == "SEEN '0000000000000000'"
     assert all(result.startswith("BLOCKED") for result in probes.values()), probes
     assert probes["network_grader"] == "BLOCKED ConnectionRefusedError"
     assert probes["memory_3GB"] == "BLOCKED MemoryError"

@@ -1,9 +1,9 @@
 """A bubblewrap sandbox for the ipykernel that runs a student's notebook during autograding.
 
-The kernel sees the system read-only (``/usr``, ``/etc``, the Python installation), its own
-working folder read-write, a private ``/tmp`` and nothing else: no home, no course folder (so no
-gradebook, ``source/``, exchange or other students), no network. Its address space and CPU time
-are capped. It talks to the grader over ZMQ ``ipc`` sockets in a folder bound into the sandbox.
+The kernel, without capabilities, sees the system read-only (``/usr``, harmless files of ``/etc``,
+the Python installation), its own working folder read-write, a private ``/tmp`` and nothing
+else: no home, no course folder (so no gradebook, ``source/``, exchange or other students), no
+network. Its address space, CPU time and file sizes are capped. It talks to the grader over ZMQ ``ipc`` sockets in a folder bound into the sandbox.
 
     python -m transformer_course.sandbox install [--prefix=PREFIX]   # write the kernelspec
     python -I transformer_course/sandbox.py -f CONNECTION_FILE       # what the kernelspec runs
@@ -50,8 +50,8 @@ class Sandbox(Configurable):
         help="Largest file the kernel may write (RLIMIT_FSIZE) in bytes; env COURSE_SANDBOX_FILE, default 256 MiB."
     ).tag(config=True)
     readonly_paths = List(
-        Unicode(), help="Top-level paths visible read-only (symlinks stay symlinks, missing ones are skipped); "
-        "the Python installation is always added."
+        Unicode(), help="Paths visible read-only (top-level symlinks stay symlinks, missing ones are skipped); "
+        "the Python installation is always added. Only harmless files of /etc by default."
     ).tag(config=True)
     environment = List(
         Unicode(), ["LANG", "LC_ALL", "TZ", "NBGRADER_EXECUTION"],
@@ -72,7 +72,9 @@ class Sandbox(Configurable):
 
     @default("readonly_paths")
     def _readonly_paths_default(self):
-        return ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc"]
+        etc = ["ld.so.cache", "localtime", "passwd", "group", "nsswitch.conf", "hosts", "mime.types",
+               "alternatives", "fonts", "ssl"]
+        return ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", *(f"/etc/{name}" for name in etc)]
 
     def arguments(self):
         """Command-line arguments that reproduce this configuration in the launcher."""
@@ -91,7 +93,8 @@ class Sandbox(Configurable):
 
     def command(self, argv, cwd, writable=(), readable=()):
         """bwrap command running argv in cwd, with extra writable and read-only bind mounts."""
-        cmd = [self.bwrap, "--unshare-all", "--die-with-parent", "--new-session", *self._mounts()]
+        cmd = [self.bwrap, "--unshare-all", "--cap-drop", "ALL", "--die-with-parent", "--new-session",
+               *self._mounts()]
         for path in [cwd, *writable]:
             cmd += ["--bind", path, path]
         for path in readable:
