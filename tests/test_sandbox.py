@@ -272,12 +272,15 @@ def test_opt_out_runs_unconfined(course, honest, monkeypatch):
     assert total == FULL and answer_output(nb, "attention_weights") == "True\n"
 
 
-def test_missing_bwrap_is_an_error(course, honest):
-    submit(course, "nobwrap")
-    result = _api(course, bwrap="/nonexistent/bwrap").autograde(ASSIGNMENT, "nobwrap")
-    assert not result["success"]
-    assert "bubblewrap ('/nonexistent/bwrap') is not installed" in result["log"]
-    assert not (course / "autograded" / "nobwrap" / ASSIGNMENT).exists()
+@pytest.mark.parametrize("bwrap, message", [("/nonexistent/bwrap", "bubblewrap ('/nonexistent/bwrap') is not installed"),
+                                            ("false", "bubblewrap cannot create the sandbox")])
+def test_unusable_bwrap_is_an_error(course, honest, bwrap, message):
+    """No silent fallback: the submission is not graded and the log says why."""
+    student = f"nobwrap-{Path(bwrap).name}"
+    submit(course, student)
+    result = _api(course, bwrap=bwrap).autograde(ASSIGNMENT, student)
+    assert not result["success"] and message in result["log"]
+    assert not (course / "autograded" / student / ASSIGNMENT).exists()
 
 
 def test_bad_opt_out_value_is_an_error(monkeypatch):
