@@ -272,8 +272,10 @@ def test_opt_out_runs_unconfined(course, honest, monkeypatch):
     assert total == FULL and answer_output(nb, "attention_weights") == "True\n"
 
 
-@pytest.mark.parametrize("bwrap, message", [("/nonexistent/bwrap", "bubblewrap ('/nonexistent/bwrap') is not installed"),
-                                            ("false", "bubblewrap cannot create the sandbox")])
+@pytest.mark.parametrize("bwrap, message", [
+    ("/nonexistent/bwrap", "bubblewrap ('/nonexistent/bwrap') is not installed"),
+    ("false", "bubblewrap cannot create the sandbox"),
+])
 def test_unusable_bwrap_is_an_error(course, honest, bwrap, message):
     """No silent fallback: the submission is not graded and the log says why."""
     student = f"nobwrap-{Path(bwrap).name}"

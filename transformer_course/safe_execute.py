@@ -35,7 +35,7 @@ class SafeExecute(Execute):
         help="Run the kernel in the bubblewrap sandbox (env COURSE_SANDBOX=on|off, default on)."
     ).tag(config=True)
     max_output_chars = Integer(
-        100_000, help="Characters kept per output stream of a cell and per text value of a rich output (-1: no limit)."
+        100_000, help="Characters kept per output stream of a cell and per text of a rich output (-1: no limit)."
     ).tag(config=True)
 
     @default("sandbox")
