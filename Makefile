@@ -22,6 +22,7 @@ $(VENV)/.installed: requirements.txt constraints.txt
 	python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --upgrade pip
 	$(PYTHON) -m pip install --quiet -r requirements.txt -c constraints.txt
+	$(PYTHON) -m transformer_course.sandbox install --prefix=$(abspath $(VENV))
 	touch $@
 
 # Debian packages for the browser tests and the grading sandbox.

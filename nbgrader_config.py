@@ -16,3 +16,18 @@ c.OverwriteCells.add_missing_cells = True
 # so any stderr comes from student code (warnings, debug prints) and must not cost points.
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"[\s\S]"
+
+# Untrusted submissions: autograde runs each notebook in a bubblewrap sandbox (no network, no
+# course or home folder, memory and CPU caps; COURSE_SANDBOX=off opts out) and survives
+# timeouts, dead kernels and huge outputs. Install the kernelspec once:
+#   python -m transformer_course.sandbox install
+# Students' JupyterLab keeps the plain python3 kernel of the notebook.
+import sys  # noqa: E402
+
+sys.path.insert(0, str(here))
+from nbgrader.converters import Autograde  # noqa: E402
+from nbgrader.preprocessors import Execute  # noqa: E402
+from transformer_course.safe_execute import SafeExecute  # noqa: E402
+
+c.Autograde.autograde_preprocessors = [
+    SafeExecute if pp is Execute else pp for pp in Autograde.autograde_preprocessors.default()]

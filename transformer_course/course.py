@@ -18,7 +18,10 @@ class CourseError(Exception):
 
 
 def prepare_environment():
-    """Make nbgrader's subprocesses work headless: `alembic` on PATH, a non-GUI matplotlib."""
+    """Make nbgrader work from here: `alembic` on PATH, a non-GUI matplotlib, the sandbox kernel."""
+    from .sandbox import install_kernelspec
+
+    install_kernelspec()
     bin_dir = str(Path(sys.executable).parent)
     if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")

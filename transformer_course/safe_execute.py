@@ -1,0 +1,118 @@
+"""nbgrader's Execute step hardened for untrusted submissions.
+
+- The kernel runs in the bubblewrap sandbox (``transformer_course.sandbox``) over ipc sockets,
+  unless ``COURSE_SANDBOX=off`` (or ``c.SafeExecute.sandbox = False``); a missing or broken
+  bwrap is an error, never a silent fallback.
+- A cell that times out is interrupted (nbgrader's ``Execute.timeout``) and scores 0; the next
+  cells still run. If the kernel does not come back, it is treated as dead.
+- A dead kernel (``os._exit``, a crash, the memory or CPU cap) fails that cell and every later
+  code cell instead of failing the whole submission, so the checks that ran keep their credit.
+- Each output stream (stdout, stderr) of a cell, and each text value of a rich output, keeps at
+  most ``max_output_chars`` characters, as the output arrives (LimitOutput then caps lines).
+"""
+import os
+import tempfile
+
+from jupyter_core.utils import run_sync
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat.v4 import new_output
+from nbgrader.preprocessors import Execute
+from traitlets import Bool, Integer, default
+
+from .sandbox import KERNEL_NAME, Sandbox, SandboxError, kernelspec_installed
+
+TRUNCATED = "\n... Output truncated (too many characters) ...\n"
+
+
+def _error(ename, evalue):
+    return new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+
+
+class SafeExecute(Execute):
+    """Execute in a sandboxed kernel; survive timeouts, dead kernels and huge outputs."""
+
+    sandbox = Bool(
+        help="Run the kernel in the bubblewrap sandbox (env COURSE_SANDBOX=on|off, default on)."
+    ).tag(config=True)
+    max_output_chars = Integer(
+        100_000, help="Characters kept per output stream of a cell and per text of a rich output (-1: no limit)."
+    ).tag(config=True)
+
+    @default("sandbox")
+    def _sandbox_default(self):
+        value = os.environ.get("COURSE_SANDBOX", "on").strip().lower()
+        if value not in ("on", "off"):
+            raise ValueError(f"COURSE_SANDBOX must be 'on' or 'off', not {value!r}")
+        return value == "on"
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._dead = None
+        if not self.sandbox:
+            self.log.warning("COURSE_SANDBOX=off: student code runs without a sandbox")
+            return super().preprocess(nb, resources, km)
+        sandbox = Sandbox(parent=self)
+        sandbox.check()
+        if not kernelspec_installed():
+            raise SandboxError(f"kernelspec {KERNEL_NAME!r} not found: run "
+                               "`python -m transformer_course.sandbox install` (or set COURSE_SANDBOX=off)")
+        self.log.info("Executing in the bubblewrap sandbox (kernel %s, %d MiB, %d CPU s)",
+                      KERNEL_NAME, sandbox.memory_limit // 2**20, sandbox.cpu_limit)
+        with tempfile.TemporaryDirectory(prefix="course-kernel-") as self._ipc_dir:
+            return super().preprocess(nb, resources, km)
+
+    def create_kernel_manager(self):
+        if not self.sandbox:
+            return super().create_kernel_manager()
+        self.kernel_name = KERNEL_NAME
+        km = super().create_kernel_manager()
+        km.transport = "ipc"
+        km.ip = os.path.join(self._ipc_dir, "kernel")
+        km.connection_file = os.path.join(self._ipc_dir, "kernel.json")
+        return km
+
+    async def async_start_new_kernel(self, **kwargs):
+        configured = self.extra_arguments
+        if self.sandbox:
+            self.extra_arguments = [*configured, *Sandbox(parent=self).arguments()]
+        try:
+            await super().async_start_new_kernel(**kwargs)
+        finally:
+            self.extra_arguments = configured
+
+    start_new_kernel = run_sync(async_start_new_kernel)
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code" or not cell.source.strip():
+            return cell, resources
+        if self._dead:
+            cell.outputs = [_error("KernelDied", f"not run: {self._dead}")]
+            return cell, resources
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        except DeadKernelError:
+            self._dead = f"the kernel died in cell {index}"
+            reason = "the kernel died running this cell (os._exit, a crash, or the memory or CPU limit)"
+        except CellTimeoutError:
+            self._dead = f"the kernel stopped responding in cell {index}"
+            reason = "the kernel did not respond after a timeout and an interrupt"
+        self.log.warning("Cell %d: %s; later cells are not run", index, reason)
+        cell.outputs.append(_error("DeadKernelError", reason))
+        return cell, resources
+
+    def output(self, outs, msg, display_id, cell_index):
+        out = super().output(outs, msg, display_id, cell_index)
+        if out is None or self.max_output_chars < 0:
+            return out
+        if out.output_type != "stream":
+            for mime, value in out.get("data", {}).items():
+                if mime.startswith("text/") and len(value) > self.max_output_chars:
+                    out.data[mime] = value[:self.max_output_chars] + TRUNCATED
+            return out
+        used = sum(len(o.text) for o in outs[:-1] if o.output_type == "stream" and o.name == out.name)
+        room = self.max_output_chars - used
+        if room <= 0:
+            outs.pop()
+            return None
+        if len(out.text) > room:
+            out.text = out.text[:room] + TRUNCATED
+        return out

@@ -1,0 +1,198 @@
+"""A bubblewrap sandbox for the ipykernel that runs a student's notebook during autograding.
+
+The kernel, without capabilities, sees the system read-only (``/usr``, harmless files of ``/etc``,
+the Python installation), its own working folder read-write, a private ``/tmp`` and nothing
+else: no home, no course folder (so no gradebook, ``source/``, exchange or other students), no
+network. Its address space, CPU time and file sizes are capped. It talks to the grader over ZMQ
+``ipc`` sockets in a folder bound into the sandbox.
+
+    python -m transformer_course.sandbox install [--prefix=PREFIX]   # write the kernelspec
+    python -I transformer_course/sandbox.py -f CONNECTION_FILE       # what the kernelspec runs
+
+Settings: ``c.Sandbox.memory_limit = BYTES`` etc. in nbgrader_config.py (``SafeExecute`` passes
+them to the launcher as ``--Sandbox.*`` arguments), or the environment variables named in each help.
+"""
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+
+from jupyter_client.kernelspec import KernelSpecManager
+from traitlets import Integer, List, Unicode, default
+from traitlets.config import Application, Configurable
+
+KERNEL_NAME = "python3-sandbox"
+GiB = 2**30
+
+
+class SandboxError(RuntimeError):
+    """bubblewrap is missing or cannot create the sandbox."""
+
+
+def _env_int(name, fallback):
+    return int(os.environ.get(name, fallback))
+
+
+class Sandbox(Configurable):
+    """The limits and mounts of the sandbox, and the bwrap command line that applies them."""
+
+    bwrap = Unicode("bwrap", help="The bubblewrap executable.").tag(config=True)
+
+    memory_limit = Integer(
+        help="Address-space limit (RLIMIT_AS) in bytes; env COURSE_SANDBOX_MEMORY, default 2 GiB."
+    ).tag(config=True)
+    cpu_limit = Integer(
+        help="CPU seconds for the whole kernel (RLIMIT_CPU); env COURSE_SANDBOX_CPU, default 600."
+    ).tag(config=True)
+    file_limit = Integer(
+        help="Largest file the kernel may write (RLIMIT_FSIZE) in bytes; env COURSE_SANDBOX_FILE, default 256 MiB."
+    ).tag(config=True)
+    readonly_paths = List(
+        Unicode(), help="Paths visible read-only (top-level symlinks stay symlinks, missing ones are skipped); "
+        "the Python installation is always added. Only harmless files of /etc by default."
+    ).tag(config=True)
+    environment = List(
+        Unicode(), ["LANG", "LC_ALL", "TZ", "NBGRADER_EXECUTION"],
+        help="Variables passed through; the rest of the environment is cleared."
+    ).tag(config=True)
+
+    @default("memory_limit")
+    def _memory_limit_default(self):
+        return _env_int("COURSE_SANDBOX_MEMORY", 2 * GiB)
+
+    @default("cpu_limit")
+    def _cpu_limit_default(self):
+        return _env_int("COURSE_SANDBOX_CPU", 600)
+
+    @default("file_limit")
+    def _file_limit_default(self):
+        return _env_int("COURSE_SANDBOX_FILE", 256 * 2**20)
+
+    @default("readonly_paths")
+    def _readonly_paths_default(self):
+        etc = ["ld.so.cache", "localtime", "passwd", "group", "nsswitch.conf", "hosts", "mime.types",
+               "alternatives", "fonts", "ssl"]
+        return ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", *(f"/etc/{name}" for name in etc)]
+
+    def arguments(self):
+        """Command-line arguments that reproduce this configuration in the launcher."""
+        names = sorted(self.trait_names(config=True))
+        return [f"--Sandbox.{name}={json.dumps(getattr(self, name))}" for name in names]
+
+    def _mounts(self):
+        python = {sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))}
+        args = []
+        for path in list(self.readonly_paths) + sorted(python):
+            if os.path.islink(path) and os.path.dirname(path) == "/":
+                args += ["--symlink", os.readlink(path), path]
+            elif os.path.exists(path):
+                args += ["--ro-bind", path, path]
+        return args + ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+
+    def command(self, argv, cwd, writable=(), readable=()):
+        """bwrap command running argv in cwd, with extra writable and read-only bind mounts."""
+        cmd = [self.bwrap, "--unshare-all", "--cap-drop", "ALL", "--die-with-parent", "--new-session",
+               *self._mounts()]
+        for path in [cwd, *writable]:
+            cmd += ["--bind", path, path]
+        for path in readable:
+            cmd += ["--ro-bind", path, path]
+        # Inside, the parent of the kernel is bwrap's init (pid 1): JPY_PARENT_PID=1 turns off
+        # ipykernel's parent polling and its console banner.
+        cmd += ["--remount-ro", "/", "--chdir", cwd, "--clearenv", "--setenv", "PATH", "/usr/bin:/bin",
+                "--setenv", "HOME", "/tmp", "--setenv", "JPY_PARENT_PID", "1"]
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            cmd += ["--setenv", name, "1"]
+        for name in self.environment:
+            if name in os.environ:
+                cmd += ["--setenv", name, os.environ[name]]
+        return cmd + ["--", *argv]
+
+    def apply_limits(self):
+        """Set the resource limits on this process; they are inherited by bwrap and the kernel."""
+        resource.setrlimit(resource.RLIMIT_AS, (self.memory_limit, self.memory_limit))
+        resource.setrlimit(resource.RLIMIT_CPU, (self.cpu_limit, self.cpu_limit + 5))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (self.file_limit, self.file_limit))
+
+    def check(self):
+        """Raise SandboxError unless bwrap can create this sandbox here."""
+        if shutil.which(self.bwrap) is None:
+            raise SandboxError(f"bubblewrap ({self.bwrap!r}) is not installed: `apt-get install bubblewrap`, "
+                               "or set COURSE_SANDBOX=off to grade without a sandbox")
+        with tempfile.TemporaryDirectory() as cwd:
+            probe = subprocess.run(self.command(["true"], cwd), capture_output=True, text=True)
+        if probe.returncode != 0:
+            raise SandboxError(f"bubblewrap cannot create the sandbox: {probe.stderr.strip()} (user namespaces "
+                               "disabled? see `sysctl kernel.unprivileged_userns_clone` and AppArmor's "
+                               "`kernel.apparmor_restrict_unprivileged_userns`), or set COURSE_SANDBOX=off")
+
+
+def install_kernelspec(prefix=sys.prefix):
+    """Install the sandboxed kernelspec under prefix/share/jupyter/kernels; return its folder.
+
+    Writes only when the spec is missing or differs (e.g. after the course folder moved).
+    """
+    spec = {
+        # -I: the launcher runs outside the sandbox, in the student's folder; never import from there.
+        "argv": [sys.executable, "-I", os.path.abspath(__file__), "-f", "{connection_file}"],
+        "display_name": "Python 3 (grading sandbox)",
+        "language": "python",
+        "interrupt_mode": "message",
+        "metadata": {"debugger": False},
+    }
+    folder = os.path.join(prefix, "share", "jupyter", "kernels", KERNEL_NAME)
+    path = os.path.join(folder, "kernel.json")
+    text = json.dumps(spec, indent=1)
+    if not os.path.exists(path) or open(path).read() != text:
+        os.makedirs(folder, exist_ok=True)
+        with open(path, "w") as f:
+            f.write(text)
+    return folder
+
+
+def kernelspec_installed():
+    return KERNEL_NAME in KernelSpecManager().find_kernel_specs()
+
+
+class SandboxLauncher(Application):
+    """Start ipykernel inside the sandbox for a connection file that uses the ipc transport."""
+
+    name = "transformer-course-sandbox"
+    description = __doc__
+    classes = [Sandbox]
+    connection_file = Unicode(help="The kernel's connection file.").tag(config=True)
+    prefix = Unicode(sys.prefix, help="Where `install` writes the kernelspec.").tag(config=True)
+    aliases = {"f": "SandboxLauncher.connection_file", "prefix": "SandboxLauncher.prefix"}
+
+    def start(self):
+        if self.extra_args == ["install"]:
+            print(install_kernelspec(self.prefix))
+            return
+        if not self.connection_file or self.extra_args:
+            self.exit("usage: python -m transformer_course.sandbox (-f CONNECTION_FILE | install)")
+        with open(self.connection_file) as f:
+            info = json.load(f)
+        if info.get("transport") != "ipc":
+            self.exit("the sandboxed kernel has no network: start it with the ipc transport "
+                      "(KernelManager.transport = 'ipc')")
+        sandbox = Sandbox(parent=self)
+        conn = os.path.abspath(self.connection_file)
+        kernel_args = [f"--{section}.{name}={value}" for section, values in self.config.items()
+                       if section not in ("Sandbox", "SandboxLauncher") for name, value in values.items()]
+        argv = [sys.executable, "-m", "ipykernel_launcher", "-f", conn, *kernel_args]
+        sockets = os.path.dirname(os.path.abspath(info["ip"]))
+        cmd = sandbox.command(argv, os.getcwd(), writable=[sockets], readable=[conn])
+        sandbox.apply_limits()
+        try:
+            os.execvp(cmd[0], cmd)
+        except FileNotFoundError:
+            self.exit(f"bubblewrap ({sandbox.bwrap!r}) is not installed: `apt-get install bubblewrap`")
+
+
+main = SandboxLauncher.launch_instance
+
+if __name__ == "__main__":
+    main()
