@@ -16,3 +16,19 @@ c.OverwriteCells.add_missing_cells = True
 # so any stderr comes from student code (warnings, debug prints) and must not cost points.
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"[\s\S]"
+
+# Late submissions (due date set with `python -m transformer_course release --due ...`): 10 % of
+# the raw score per started day late, nothing after ten days (transformer_course/late.py).
+c.AssignLatePenalties.plugin_class = "transformer_course.late.DailyPenalty"
+c.DailyPenalty.per_day = 0.1
+
+# Feedback without the hidden tests' code: nbgrader's own pipeline plus HideHiddenTests.
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import GetGrades  # noqa: E402
+from transformer_course.feedback import HideHiddenTests  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests]
+
+# Canvas gradebook import (grades_canvas.csv): the number in the Canvas assignment's URL names the
+# points column "<assignment> (<id>)"; Section is left empty unless set.
+c.CanvasCsvExportPlugin.canvas_assignment_id = os.environ.get("CANVAS_ASSIGNMENT_ID", "")
