@@ -28,7 +28,3 @@ from nbgrader.preprocessors import GetGrades  # noqa: E402
 from transformer_course.feedback import HideHiddenTests  # noqa: E402
 
 c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests]
-
-# Canvas gradebook import (grades_canvas.csv): the number in the Canvas assignment's URL names the
-# points column "<assignment> (<id>)"; Section is left empty unless set.
-c.CanvasCsvExportPlugin.canvas_assignment_id = os.environ.get("CANVAS_ASSIGNMENT_ID", "")

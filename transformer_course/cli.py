@@ -59,13 +59,13 @@ def demo(course, size=30):
     simulate.fetch_and_submit(course, late, answers[late], homes)
     print(f"collect: {len(collect(course))} submissions in {course.root / 'submitted'}")
     problems = grade(course)
-    pages = feedback(course)
+    pages, released = feedback(course)
     outputs = export_all(course)
     text, files = report(course)
     print("\n" + text + "".join(f"\nnot graded: {s}: {p}" for s, p in problems.items()))
     print("\noutputs:", f"{'roster':<24}{roster}", f"{'student homes':<24}{homes}",
           f"{'graded notebooks':<24}{course.root / 'autograded'}",
-          f"{'feedback':<24}{len(pages)} pages in {course.root / 'feedback'} (released to the exchange)",
+          f"{'feedback':<24}{len(pages)} pages in {course.root / 'feedback'}, {len(released)} released",
           *(f"{p.name:<24}{p}" for p in outputs + files), sep="\n  ")
     return 1 if problems else 0
 
@@ -86,7 +86,8 @@ def parser():
     zipped.add_argument("--lms", choices=sorted(LMS), default="canvas")
     steps.add_parser("grade", help="autograde every collected submission")
     steps.add_parser("feedback", help="generate feedback and release it through the exchange")
-    steps.add_parser("export", help="write grades.csv, grades_by_exercise.csv and grades_canvas.csv")
+    steps.add_parser("export", help="write grades.csv, grades_by_exercise.csv and grades_canvas.csv") \
+        .add_argument("--canvas-id", help="Canvas assignment id, for the column '<assignment> (<id>)'")
     steps.add_parser("report", help="write reports/class_report.png and .html and print a summary")
     steps.add_parser("demo", help="run the whole lifecycle on a simulated class") \
         .add_argument("--students", type=int, default=30)
@@ -122,8 +123,11 @@ def run(course, args):
             print(f"  {student}: {problem}")
         return 1 if problems else 0
     elif args.step == "feedback":
-        print(f"feedback: {len(feedback(course))} pages in {course.root / 'feedback'}, released")
+        pages, released = feedback(course)
+        print(f"feedback: {len(pages)} pages in {course.root / 'feedback'}, {len(released)} released to the exchange")
     elif args.step == "export":
+        if args.canvas_id:
+            course.config.CanvasCsvExportPlugin.canvas_assignment_id = args.canvas_id
         print("export:", *export_all(course), sep="\n  ")
     elif args.step == "report":
         text, files = report(course)

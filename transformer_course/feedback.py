@@ -8,18 +8,19 @@ error's name and message (the check's explanation of what failed).
 import re
 
 from nbgrader import utils
-from nbgrader.preprocessors import NbGraderPreprocessor
+from nbconvert.preprocessors import Preprocessor
 from tqdm import tqdm
-from traitlets import Unicode
+from traitlets import Bool, Unicode
 
 from .course import check
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-class HideHiddenTests(NbGraderPreprocessor):
+class HideHiddenTests(Preprocessor):
     """Hide the source of hidden tests, and traceback lines quoting it, from the feedback."""
 
+    enabled = Bool(True, help="Whether to hide hidden tests from the feedback.").tag(config=True)
     begin = Unicode("### BEGIN HIDDEN TESTS", help="Line that starts a hidden-test region.").tag(config=True)
     end = Unicode("### END HIDDEN TESTS", help="Line that ends a hidden-test region.").tag(config=True)
     placeholder = Unicode("# (hidden checks: the code is not shown; the result is below)",
@@ -50,10 +51,15 @@ class HideHiddenTests(NbGraderPreprocessor):
 
 
 def feedback(course, students=None):
-    """`nbgrader generate_feedback` and `release_feedback` for each autograded student."""
+    """`nbgrader generate_feedback` for each autograded student; `release_feedback` for those who
+    submitted through the exchange (the others, collected from an LMS zip, have no timestamp to
+    release against: upload their HTML to the LMS). Returns (pages, released students)."""
     api = course.api()
     students = students or sorted(p.parent.name for p in course.root.glob(f"autograded/*/{course.assignment}"))
+    released = []
     for student in tqdm(students, desc="feedback", unit="student"):
         check(api.generate_feedback(course.assignment, student, force=True), f"generate_feedback {student}")
-        check(api.release_feedback(course.assignment, student), f"release_feedback {student}")
-    return sorted(course.root.glob(f"feedback/*/{course.assignment}/*.html"))
+        if (course.path("feedback", student) / "timestamp.txt").exists():
+            check(api.release_feedback(course.assignment, student), f"release_feedback {student}")
+            released.append(student)
+    return sorted(course.root.glob(f"feedback/*/{course.assignment}/*.html")), released
