@@ -18,7 +18,7 @@ from .report import report
 from .roster import import_roster, write_roster
 
 GENERATED = ("gradebook.db", "exchange", "submitted", "autograded", "feedback", "students", "downloaded",
-             "reports", "roster.csv")
+             "reports", "demo_roster.csv")
 
 
 def reset(course):
@@ -47,7 +47,7 @@ def demo(course, size=30):
         raise CourseError("the demo needs at least 3 students")
     reset(course)
     answers = simulate.roster(course, size)
-    roster = write_roster(course.root / "roster.csv", simulate.class_list(answers))
+    roster = write_roster(course.root / "demo_roster.csv", simulate.class_list(answers))
     print(f"roster: {len(import_roster(course, roster))} students from {roster}")
     print(f"release: {release(course)}")
     *on_time, late, missing = answers
