@@ -80,8 +80,8 @@ def figure(data, path, top=10):
                           "zero": (data.scores <= 0).mean()})
     bands.plot.barh(stacked=True, ax=axes[0, 0], color=[colors[2], colors[1], colors[3]], width=0.8)
     axes[0, 0].invert_yaxis()
-    axes[0, 0].set(title="Score distribution per exercise", xlabel="share of submissions", xlim=(0, 1))
-    axes[0, 0].legend(loc="lower right", ncols=3)
+    axes[0, 0].set(title="Score per exercise (share of submissions)", xlim=(0, 1))
+    axes[0, 0].legend(loc="upper center", bbox_to_anchor=(0.5, -0.06), ncols=3, frameon=False)
     hardest = data.checks.sort_values("pass_rate").head(top)
     sns.barplot(x=hardest.pass_rate, y=hardest.index, hue=hardest.exercise, dodge=False, ax=axes[0, 1],
                 legend=False)
