@@ -60,6 +60,7 @@ def test_bad_input_gives_one_line_and_a_nonzero_exit(course, tmp_path, capsys):
         ("--course", root, "roster", str(tmp_path / "bad.csv")): "missing column(s) first_name, last_name, email",
         ("--course", root, "roster", str(tmp_path / "none.csv")): "not found",
         ("--course", root, "collect"): "no exchange for this course",
+        ("--course", root, "release", "--due", "next tuesday-ish"): "cannot read the due date",
         ("--course", root, "zip-collect", str(tmp_path / "empty.zip")): "empty.zip is empty",
         ("--course", str(tmp_path), "report"): "is not a course folder",
     }
