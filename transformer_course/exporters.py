@@ -49,7 +49,7 @@ def submission_row(gradebook, assignment, student):
 class CourseExportPlugin(ExportPlugin):
     """An ExportPlugin writing one CSV row per (assignment, student), honouring --assignment/--student."""
 
-    default_to = "grades.csv"
+    default_to = "grades.csv"  # when `to` is not set
 
     def rows(self, gradebook):
         for assignment in gradebook.assignments:

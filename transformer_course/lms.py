@@ -103,11 +103,10 @@ def zip_collect(course, archive, lms="canvas"):
         app.start()
     except SystemExit:
         raise CourseError(f"zip_collect failed on {archive.name}: see the log above") from None
-    extracted = downloaded / "extracted"
     plugin = app.collector_plugin_inst
 
-    def relative(path):
-        return str(Path(path).relative_to(extracted).as_posix()).split("/", 1)[-1]
+    def name_in_zip(path):  # nbgrader extracts into extracted/<zip name>/
+        return Path(path).relative_to(downloaded / "extracted" / archive.stem).as_posix()
 
-    return ({relative(f): s for f, s in plugin.matched.items()},
-            {relative(f): why for f, why in plugin.unmatched.items()})
+    return ({name_in_zip(f): s for f, s in plugin.matched.items()},
+            {name_in_zip(f): why for f, why in plugin.unmatched.items()})
