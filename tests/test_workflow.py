@@ -49,11 +49,11 @@ def lms_zips(tmp_path_factory, workflow_answers):
     folder = tmp_path_factory.mktemp("lms")
     canvas, moodle = folder / "canvas submissions.zip", folder / "moodle.zip"
     with zipfile.ZipFile(canvas, "w") as z:
-        z.writestr("smithjonesmaryjo_20005_880011_exercises-1.ipynb", notebook_text(course, answers["s-canvas"]))
+        z.writestr("smithjonesmaryjo_late_20005_880011_exercises-1.ipynb", notebook_text(course, answers["s-canvas"]))
         z.writestr("doejane_99999_880012_exercises.ipynb", notebook_text(course, {}))
         z.writestr("smithjonesmaryjo_20005_880013_notes.pdf", b"%PDF")
         z.writestr("turingalan_late_20002_880014_scratch work.ipynb", notebook_text(course, {}))
-        z.writestr("__MACOSX/._smithjonesmaryjo_20005_880011_exercises-1.ipynb", b"")
+        z.writestr("__MACOSX/._smithjonesmaryjo_late_20005_880011_exercises-1.ipynb", b"")
     with zipfile.ZipFile(moodle, "w") as z:
         z.writestr("José García López_30006_assignsubmission_file_/exercises.ipynb",
                    notebook_text(course, answers["s-moodle"]))
@@ -142,21 +142,22 @@ def test_exchange_collects_every_home_folder_submission(workflow):
 
 
 def test_lms_zips_are_mapped_to_the_roster_and_leftovers_reported_by_name(workflow):
-    _, _, _, (canvas_matched, canvas_unmatched), (moodle_matched, moodle_unmatched) = workflow
-    assert canvas_matched == {"smithjonesmaryjo_20005_880011_exercises-1.ipynb": "s-canvas"}
-    assert set(canvas_unmatched) == {"doejane_99999_880012_exercises.ipynb",
+    _, _, _, canvas, moodle = workflow
+    assert canvas.matched == {"smithjonesmaryjo_late_20005_880011_exercises-1.ipynb": "s-canvas"}
+    assert set(canvas.unmatched) == {"doejane_99999_880012_exercises.ipynb",
                                      "smithjonesmaryjo_20005_880013_notes.pdf",
                                      "turingalan_late_20002_880014_scratch work.ipynb",
-                                     "__MACOSX/._smithjonesmaryjo_20005_880011_exercises-1.ipynb"}
-    assert "not in the roster" in canvas_unmatched["doejane_99999_880012_exercises.ipynb"]
-    assert moodle_matched == {"José García López_30006_assignsubmission_file_/exercises.ipynb": "s-moodle"}
-    assert list(moodle_unmatched) == ["Someone Else_31000_assignsubmission_file_/exercises.ipynb"]
+                                     "__MACOSX/._smithjonesmaryjo_late_20005_880011_exercises-1.ipynb"}
+    assert "not in the roster" in canvas.unmatched["doejane_99999_880012_exercises.ipynb"]
+    assert canvas.late == ["s-canvas"] and moodle.late == []
+    assert moodle.matched == {"José García López_30006_assignsubmission_file_/exercises.ipynb": "s-moodle"}
+    assert list(moodle.unmatched) == ["Someone Else_31000_assignsubmission_file_/exercises.ipynb"]
 
 
 def test_zip_collect_again_gives_the_same_submissions(workflow, lms_zips):
     course = workflow[0]
     before = course.submitted_students()
-    assert zip_collect(course, lms_zips[0], "canvas")[0] == workflow[3][0]
+    assert zip_collect(course, lms_zips[0], "canvas") == workflow[3]
     assert course.submitted_students() == before
 
 

@@ -111,11 +111,13 @@ def run(course, args):
             raise CourseError(f"no exchange for this course in {course.exchange}: release first")
         print(f"collect: {len(collect(course))} submissions in {course.root / 'submitted'}")
     elif args.step == "zip-collect":
-        matched, unmatched = zip_collect(course, args.archive, args.lms)
-        print(f"zip-collect: {len(set(matched.values()))} students from {len(matched)} files")
-        for name, why in sorted(unmatched.items()):
+        found = zip_collect(course, args.archive, args.lms)
+        print(f"zip-collect: {len(set(found.matched.values()))} students from {len(found.matched)} files")
+        if found.late:
+            print(f"  marked late by {args.lms} (no timestamp, so no penalty): {', '.join(found.late)}")
+        for name, why in sorted(found.unmatched.items()):
             print(f"  not collected: {name}: {why}")
-        return 1 if unmatched else 0
+        return 1 if found.unmatched else 0
     elif args.step == "grade":
         problems = grade(course)
         print(f"grade: {len(course.submitted_students()) - len(problems)} graded, {len(problems)} failed")

@@ -8,6 +8,7 @@ import os
 import shutil
 import zipfile
 from pathlib import Path
+from typing import NamedTuple
 
 from nbgrader.apps import ZipCollectApp
 from nbgrader.plugins import FileNameCollectorPlugin
@@ -29,6 +30,12 @@ MOODLE = (r".*/(?P<full_name>[^/]+?)_(?P<student_id>\d+)_assignsubmission_file_/
 LMS = {"canvas": CANVAS, "moodle": MOODLE}
 
 
+class Collected(NamedTuple):
+    matched: dict     # {file name in the zip: roster id}
+    unmatched: dict   # {file name in the zip: why it was not collected}
+    late: list        # roster ids the LMS marked late (Canvas's "late_"); no timestamp, so no penalty
+
+
 class RosterCollectorPlugin(FileNameCollectorPlugin):
     """FileNameCollectorPlugin that turns LMS user ids into roster ids and records what it skips."""
 
@@ -39,6 +46,7 @@ class RosterCollectorPlugin(FileNameCollectorPlugin):
         super().__init__(**kwargs)
         self.matched = {}
         self.unmatched = {}
+        self.late = set()
 
     def collect(self, submitted_file):
         name = os.path.basename(submitted_file)
@@ -58,6 +66,8 @@ class RosterCollectorPlugin(FileNameCollectorPlugin):
             self.unmatched[submitted_file] = f"{info['file_id']} is not a notebook of the assignment"
             return None
         self.matched[submitted_file] = student
+        if info.get("late"):
+            self.late.add(student)
         return dict(info, student_id=student)
 
 
@@ -74,10 +84,7 @@ def _check_archive(archive):
 
 
 def zip_collect(course, archive, lms="canvas"):
-    """Collect the submissions in an LMS zip into submitted/; return (matched, unmatched).
-
-    matched: {file name in the zip: student id}; unmatched: {file name: reason}.
-    """
+    """Collect the submissions in an LMS zip into submitted/; return what was and was not collected."""
     if lms not in LMS:
         raise CourseError(f"unknown LMS {lms!r}: use one of {', '.join(LMS)}")
     archive = _check_archive(archive)
@@ -108,5 +115,5 @@ def zip_collect(course, archive, lms="canvas"):
     def name_in_zip(path):  # nbgrader extracts into extracted/<zip name>/
         return Path(path).relative_to(downloaded / "extracted" / archive.stem).as_posix()
 
-    return ({name_in_zip(f): s for f, s in plugin.matched.items()},
-            {name_in_zip(f): why for f, why in plugin.unmatched.items()})
+    return Collected({name_in_zip(f): s for f, s in plugin.matched.items()},
+                     {name_in_zip(f): why for f, why in plugin.unmatched.items()}, sorted(plugin.late))
