@@ -1,7 +1,7 @@
 # make demo: the whole course lifecycle on a simulated class. make test: the test suite.
 VENV ?= .venv
 PYTHON := $(abspath $(VENV))/bin/python
-STUDENTS ?= 6
+STUDENTS ?= 30
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 export MPLBACKEND := Agg
 

@@ -31,3 +31,15 @@ from transformer_course.safe_execute import SafeExecute  # noqa: E402
 
 c.Autograde.autograde_preprocessors = [
     SafeExecute if pp is Execute else pp for pp in Autograde.autograde_preprocessors.default()]
+
+# Late submissions (due date set with `python -m transformer_course release --due ...`): 10 % of
+# the raw score per started day late, nothing after ten days (transformer_course/late.py).
+c.AssignLatePenalties.plugin_class = "transformer_course.late.DailyPenalty"
+c.DailyPenalty.per_day = 0.1
+
+# Feedback without the hidden tests' code: nbgrader's own pipeline plus HideHiddenTests.
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import GetGrades  # noqa: E402
+from transformer_course.feedback import HideHiddenTests  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests]

@@ -1,39 +1,69 @@
-"""The main job on a small simulated class: exchange, collect, autograde, feedback, CSV exports."""
+"""`demo` on a small simulated class, and the command line's answer to bad input."""
 import csv
 import shutil
+import zipfile
 
 import pytest
 
 from transformer_course import cli
-from transformer_course.report import class_results
 
 from conftest import make_course
 
+pytestmark = pytest.mark.xdist_group("demo")
+
 
 @pytest.fixture(scope="module")
-def demo_course(tmp_path_factory):
+def demo_run(tmp_path_factory):
     course = make_course(tmp_path_factory.mktemp("demo"))
     shutil.rmtree(course.root / "release")
-    assert cli.demo(course, size=5) == 0
-    return course
+    code = cli.main(["--course", str(course.root), "demo", "--students", "6"])
+    return course, code
 
 
-def test_grades_csv_has_one_row_per_student_with_gradebook_totals(demo_course):
-    rows = list(csv.DictReader(open(demo_course.root / "grades.csv")))
-    totals = {student: total for student, _, total, _ in class_results(demo_course)}
-    assert sorted(r["student_id"] for r in rows) == sorted(totals) and len(totals) == 5
-    assert {r["student_id"]: float(r["score"]) for r in rows} == totals
+def test_demo_runs_from_roster_to_report(demo_run, capsys):
+    course, code = demo_run
+    assert code == 0
+    for name in ("demo_roster.csv", "grades.csv", "grades_by_exercise.csv", "grades_canvas.csv",
+                 "reports/class_report.png", "reports/class_report.html"):
+        assert (course.root / name).is_file(), name
+
+
+def test_demo_has_one_missing_and_one_late_student(demo_run):
+    course, _ = demo_run
+    rows = list(csv.DictReader(open(course.root / "grades_by_exercise.csv")))
+    assert len(rows) == 6
+    assert sorted(r["status"] for r in rows) == ["graded"] * 4 + ["late", "missing"]
+    totals = {r["student_id"]: float(r["total"]) for r in rows}
     assert totals["sim-perfect"] == 41 and totals["sim-blank"] == 0
 
 
-def test_per_exercise_csv_adds_up_to_the_total(demo_course):
-    for row in csv.DictReader(open(demo_course.root / "grades_by_exercise.csv")):
-        exercises = list(row)[2:12]
-        assert sum(float(row[e]) for e in exercises) == float(row["total"])
-        assert row["status"] == "graded" and row["max_score"] == "41.0"
+def test_steps_rerun_without_duplicating_rows(demo_run, capsys):
+    course, _ = demo_run
+    assert cli.main(["--course", str(course.root), "export"]) == 0
+    assert len(list(csv.DictReader(open(course.root / "grades.csv")))) == 6
+    assert cli.main(["--course", str(course.root), "report"]) == 0
+    assert "6 students: 5 submitted (1 late), 1 missing" in capsys.readouterr().out
 
 
-def test_feedback_html_for_every_student(demo_course):
-    for student, *_ in class_results(demo_course):
-        page = demo_course.root / "feedback" / student / demo_course.assignment / "exercises.html"
-        assert page.exists() and "attention_weights" in page.read_text()
+def error_of(capsys, *argv):
+    code = cli.main(list(argv))
+    err = capsys.readouterr().err.strip()
+    return code, err
+
+
+def test_bad_input_gives_one_line_and_a_nonzero_exit(course, tmp_path, capsys):
+    root = str(course.root)
+    (tmp_path / "bad.csv").write_text("id,name\ns1,Ada\n")
+    zipfile.ZipFile(tmp_path / "empty.zip", "w").close()
+    cases = {
+        ("--course", root, "--assignment", "nope", "collect"): "unknown assignment nope",
+        ("--course", root, "roster", str(tmp_path / "bad.csv")): "missing column(s) first_name, last_name, email",
+        ("--course", root, "roster", str(tmp_path / "none.csv")): "not found",
+        ("--course", root, "collect"): "no exchange for this course",
+        ("--course", root, "release", "--due", "next tuesday-ish"): "cannot read the due date",
+        ("--course", root, "zip-collect", str(tmp_path / "empty.zip")): "empty.zip is empty",
+        ("--course", str(tmp_path), "report"): "is not a course folder",
+    }
+    for argv, message in cases.items():
+        code, err = error_of(capsys, *argv)
+        assert code == 2 and err.startswith("error: ") and message in err and "\n" not in err, (argv, err)

@@ -1,36 +1,132 @@
-"""Report: how the class did, read from the gradebook."""
+"""Report: how the class did, read from the gradebook, as a one-screen summary, a PNG and an HTML page."""
+import html
+from pathlib import Path
+from typing import NamedTuple
+
+import pandas as pd
 from nbgrader.api import MissingEntry
 
-from .exporters import exercise_scores
+from . import NOTEBOOK
+from .course import CourseError
+from .exporters import exercise_of, exercises_of, submission_row
 
 
-def class_results(course):
-    """[(student, {exercise: (score, max)} or None if missing, total, max)] for the assignment."""
-    results = []
+class ClassData(NamedTuple):
+    students: pd.DataFrame   # index student; first/last name, status, total, late_penalty
+    scores: pd.DataFrame     # index student (submitted only); one column per exercise, fraction of its points
+    checks: pd.DataFrame     # index test cell; exercise, points, pass_rate over submitted students
+    max_score: float
+
+
+def class_data(course):
+    """Everything the report shows, from the gradebook."""
     with course.gradebook() as gradebook:
-        max_score = gradebook.find_assignment(course.assignment).max_score
+        try:
+            assignment = gradebook.find_assignment(course.assignment)
+        except MissingEntry:
+            raise CourseError(f"assignment {course.assignment} is not in the gradebook: release it first") from None
+        exercises = exercises_of(gradebook, course.assignment)
+        cells = gradebook.find_notebook(NOTEBOOK, course.assignment).grade_cells
+        students, scores, passed = {}, {}, {}
         for student in sorted(gradebook.students, key=lambda s: s.id):
-            try:
-                submission = gradebook.find_submission(course.assignment, student.id)
-            except MissingEntry:
-                results.append((student.id, None, 0.0, max_score))
+            row = submission_row(gradebook, course.assignment, student.id)
+            students[student.id] = dict(row, first_name=student.first_name, last_name=student.last_name)
+            if row["status"] == "missing":
                 continue
-            scores = exercise_scores(gradebook, course.assignment, student.id)
-            results.append((student.id, scores, submission.score, max_score))
-    return results
+            got = dict.fromkeys(exercises, 0.0)
+            for cell in cells:
+                score = gradebook.find_grade(cell.name, NOTEBOOK, course.assignment, student.id).score
+                got[exercise_of(cell.name, exercises)] += score
+                passed.setdefault(cell.name, []).append(score >= cell.max_score)
+            scores[student.id] = got
+        points = {e: sum(c.max_score for c in cells if exercise_of(c.name, exercises) == e) for e in exercises}
+        checks = pd.DataFrame(
+            [{"check": c.name, "exercise": exercise_of(c.name, exercises), "points": c.max_score,
+              "pass_rate": sum(passed.get(c.name, [])) / max(1, len(passed.get(c.name, [])))} for c in cells]
+        ).set_index("check")
+        max_score = assignment.max_score
+    score_frame = pd.DataFrame.from_dict(scores, orient="index", columns=exercises) / pd.Series(points)
+    return ClassData(pd.DataFrame.from_dict(students, orient="index"), score_frame, checks, max_score)
 
 
-def summary_table(results, problems=None):
-    """A plain-text table: one row per student, one column per exercise, then the total."""
-    problems = problems or {}
-    exercises = next((list(s) for _, s, _, _ in results if s), [])
-    header = ["student", *[str(i + 1) for i in range(len(exercises))], "total", "status"]
-    rows = []
-    for student, scores, total, max_score in results:
-        status = problems.get(student) or ("missing" if scores is None else "graded")
-        cells = [f"{scores[e][0]:g}/{scores[e][1]:g}" if scores else "-" for e in exercises]
-        rows.append([student, *cells, f"{total:g}/{max_score:g}", status])
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() for r in [header, *rows]]
-    legend = "exercises: " + ", ".join(f"{i + 1} {e}" for i, e in enumerate(exercises))
-    return "\n".join([lines[0], "  ".join("-" * w for w in widths), *lines[1:], "", legend])
+def summary(data, top=3):
+    """A plain-text summary that fits on one screen."""
+    s = data.students
+    graded = s[s.status != "missing"]
+    late = s[s.status == "late"]
+    lines = [f"{len(s)} students: {len(graded)} submitted ({len(late)} late), {(s.status == 'missing').sum()} missing",
+             f"total: mean {graded.total.mean():.1f}, median {graded.total.median():.1f} of {data.max_score:g}"
+             if len(graded) else "total: no submissions",
+             "exercise means: " + ", ".join(f"{e} {v:.0%}" for e, v in data.scores.mean().items())]
+    hardest = data.checks.sort_values("pass_rate").head(top)
+    lines.append("most failed checks: " + ", ".join(f"{c} ({r:.0%} pass)" for c, r in hardest.pass_rate.items()))
+    lines.append("missing: " + (", ".join(s.index[s.status == "missing"]) or "none"))
+    lines.append("late: " + (", ".join(f"{i} (-{p:g})" for i, p in late.late_penalty.items()) or "none"))
+    return "\n".join(lines)
+
+
+def figure(data, path, top=10):
+    """PNG: per-exercise score distribution, most failed checks, totals, and submission status."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    sns.set_theme(style="whitegrid", palette="colorblind")
+    colors = sns.color_palette("colorblind")
+    fig, axes = plt.subplots(2, 2, figsize=(15, 10), dpi=110)
+    bands = pd.DataFrame({"full marks": (data.scores >= 1).mean(),
+                          "partial": ((data.scores > 0) & (data.scores < 1)).mean(),
+                          "zero": (data.scores <= 0).mean()})
+    bands.plot.barh(stacked=True, ax=axes[0, 0], color=[colors[2], colors[1], colors[3]], width=0.8)
+    axes[0, 0].invert_yaxis()
+    axes[0, 0].set(title="Score per exercise (share of submissions)", xlim=(0, 1))
+    axes[0, 0].legend(loc="upper center", bbox_to_anchor=(0.5, -0.06), ncols=3, frameon=False)
+    hardest = data.checks.sort_values("pass_rate").head(top)
+    sns.barplot(x=hardest.pass_rate, y=hardest.index, hue=hardest.exercise, dodge=False, ax=axes[0, 1],
+                legend=False)
+    axes[0, 1].set(title=f"The {len(hardest)} most failed checks", xlabel="pass rate", ylabel="", xlim=(0, 1))
+    status = data.students.status
+    sns.histplot(data.students[status != "missing"], x="total", hue="status", multiple="stack",
+                 binwidth=max(1.0, data.max_score / 20), binrange=(0, data.max_score), ax=axes[1, 0])
+    axes[1, 0].set(title="Total score (after late penalties)", xlabel=f"points of {data.max_score:g}")
+    counts = status.value_counts().reindex(["graded", "late", "missing"], fill_value=0)
+    sns.barplot(x=counts.index, y=counts.values, hue=counts.index, ax=axes[1, 1], legend=False)
+    for x, n in enumerate(counts.values):
+        axes[1, 1].annotate(str(n), (x, n), ha="center", va="bottom")
+    axes[1, 1].set(title="Submissions", ylabel="students")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return Path(path)
+
+
+def page(data, path, image):
+    """HTML page: the figure, then tables of exercises, most failed checks, missing and late students."""
+    s = data.students
+
+    def table(frame, **kwargs):
+        return frame.to_html(classes="table", border=0, float_format=lambda v: f"{v:.2f}", **kwargs)
+
+    late = s[s.status == "late"][["first_name", "last_name", "total", "late_penalty"]]
+    missing = s[s.status == "missing"][["first_name", "last_name"]]
+    body = [
+        "<h1>Class report</h1>", f"<pre>{html.escape(summary(data))}</pre>",
+        f'<img src="{html.escape(Path(image).name)}" alt="class report figure" style="max-width:100%">',
+        "<h2>Exercises (mean share of points)</h2>", table(data.scores.mean().to_frame("mean")),
+        "<h2>Most failed checks</h2>", table(data.checks.sort_values("pass_rate").head(10)),
+        f"<h2>Missing ({len(missing)})</h2>", table(missing), f"<h2>Late ({len(late)})</h2>", table(late),
+    ]
+    Path(path).write_text("<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>Class report</title>"
+                          "<style>body{font-family:sans-serif;margin:2em}td,th{padding:2px 8px}</style>"
+                          "</head><body>\n" + "\n".join(body) + "\n</body></html>\n")
+    return Path(path)
+
+
+def report(course, folder="reports"):
+    """Write reports/class_report.png and .html; return (summary text, [paths])."""
+    data = class_data(course)
+    out = course.root / folder
+    out.mkdir(exist_ok=True)
+    image = figure(data, out / "class_report.png")
+    return summary(data), [image, page(data, out / "class_report.html", image)]

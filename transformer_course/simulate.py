@@ -99,3 +99,15 @@ def fetch_and_submit(course, student, bodies, homes):
     nbformat.write(answer(nbformat.read(path, as_version=4), bodies), path)
     _run(ExchangeSubmit, config)
     return home
+
+
+FIRST = ("Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "John", "Radia", "Ken")
+LAST = ("Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Allen", "McCarthy", "Perlman",
+        "Thompson", "O'Neil", "García-López")
+
+
+def class_list(students, first_lms_id=10001):
+    """Roster rows (id, first_name, last_name, email, lms_id) for simulated student ids."""
+    return [{"id": student, "first_name": FIRST[n % len(FIRST)], "last_name": LAST[n % len(LAST)],
+             "email": f"{student}@example.edu", "lms_id": str(first_lms_id + n)}
+            for n, student in enumerate(students)]
