@@ -22,6 +22,7 @@ $(VENV)/.installed: requirements.txt constraints.txt
 	python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --upgrade pip
 	$(PYTHON) -m pip install --quiet -r requirements.txt -c constraints.txt
+	$(PYTHON) -m pip install --quiet --no-deps --editable .
 	$(PYTHON) -m transformer_course.sandbox install --prefix=$(abspath $(VENV))
 	touch $@
 

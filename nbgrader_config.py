@@ -22,9 +22,6 @@ c.IgnorePattern.pattern = r"[\s\S]"
 # timeouts, dead kernels and huge outputs. Install the kernelspec once:
 #   python -m transformer_course.sandbox install
 # Students' JupyterLab keeps the plain python3 kernel of the notebook.
-import sys  # noqa: E402
-
-sys.path.insert(0, str(here))
 from nbgrader.converters import Autograde  # noqa: E402
 from nbgrader.preprocessors import Execute  # noqa: E402
 from transformer_course.safe_execute import SafeExecute  # noqa: E402
