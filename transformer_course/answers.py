@@ -414,6 +414,27 @@ HOSTILE = _catalogue({
     np = Anything()
     return [0.5, 0.5]""",
     },
+    "layer_norm": {
+        "copies the solution from the course folder": """
+    import glob, json, os
+    for path in glob.glob(os.path.join(os.getcwd(), "../../../source/*/*.ipynb")):
+        for cell in json.load(open(path))["cells"]:
+            source = "".join(cell["source"])
+            if source.startswith("def layer_norm"):
+                namespace = {"np": np}
+                exec(source, namespace)
+                return namespace["layer_norm"](x, eps)
+    return np.zeros(np.shape(x))""",
+        "writes its own grades into the gradebook": """
+    import os, sqlite3
+    try:
+        db = sqlite3.connect(os.path.join(os.getcwd(), "../../../gradebook.db"))
+        db.execute("UPDATE grade SET manual_score = 5, auto_score = 5")
+        db.commit()
+    except sqlite3.Error:
+        pass
+    return np.zeros(np.shape(x))""",
+    },
     "head_dim": {
         "an int that equals everything": """
     class Equal(int):
