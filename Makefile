@@ -5,8 +5,8 @@ STUDENTS ?= 30
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 export MPLBACKEND := Agg
 
-.PHONY: demo test mutants setup system
-demo: setup
+.PHONY: demo test mutants lab-student lab-instructor setup system
+demo: setup system
 	$(PYTHON) -m transformer_course demo --students $(STUDENTS)
 
 test: setup system
@@ -16,9 +16,12 @@ test: setup system
 mutants: setup
 	$(PYTHON) -m transformer_course.mutants
 
+lab-student lab-instructor: setup
+	env -u MPLBACKEND $(PYTHON) -m transformer_course.lab $(@:lab-%=%)
+
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt constraints.txt
+$(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
 	python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --upgrade pip
 	$(PYTHON) -m pip install --quiet -r requirements.txt -c constraints.txt
