@@ -31,7 +31,12 @@ def reset(course):
         csv.unlink()
 
 
-def demo(course, size):
+def status_lines(status):
+    """One line per student: graded, or failed and why."""
+    return "\n".join(f"{student}: {reason or 'graded'}" for student, reason in status.items())
+
+
+def demo(course, size, jobs=None):
     """The whole lifecycle on a simulated class, from release to grades.csv."""
     reset(course)
     print(f"release: {release(course)}")
@@ -39,7 +44,7 @@ def demo(course, size):
     for student, bodies in tqdm(simulate.roster(course, size).items(), desc="students submit", unit="student"):
         simulate.fetch_and_submit(course, student, bodies, homes)
     print(f"collect: {len(collect(course))} submissions in {course.root / 'submitted'}")
-    problems = {s: p for s, p in autograde(course).items() if p}
+    problems = {s: p for s, p in autograde(course, jobs=jobs).items() if p}
     pages = feedback(course)
     print(f"feedback: {len(pages)} HTML pages in {course.root / 'feedback'}")
     outputs = [export(course), export(course, "grades_by_exercise.csv",
@@ -56,21 +61,24 @@ def main(argv=None):
     steps.add_parser("generate", help="write the student version into release/")
     steps.add_parser("release", help="generate and release the assignment to the exchange")
     steps.add_parser("collect", help="collect submissions from the exchange")
-    steps.add_parser("grade", help="autograde every collected submission")
+    grade = steps.add_parser("grade", help="autograde every collected submission, in parallel")
     steps.add_parser("feedback", help="generate and release feedback")
     steps.add_parser("export", help="write grades.csv and grades_by_exercise.csv")
     steps.add_parser("report", help="print the class's results")
     run_demo = steps.add_parser("demo", help="run the whole lifecycle on a simulated class")
     run_demo.add_argument("--students", type=int, default=6)
+    for command in (grade, run_demo):
+        command.add_argument("--jobs", type=int, default=None, help="grading processes (default: cores)")
     args = parser.parse_args(argv)
     try:
         course = Course(args.course) if args.course else Course()
         if args.step == "demo":
-            return demo(course, args.students)
+            return demo(course, args.students, args.jobs)
         if args.step == "grade":
-            problems = {s: p for s, p in autograde(course).items() if p}
-            print(summary_table(class_results(course), problems))
-            return 1 if problems else 0
+            status = autograde(course, jobs=args.jobs)
+            print(summary_table(class_results(course), {s: p for s, p in status.items() if p}))
+            print(status_lines(status))
+            return 1 if any(status.values()) else 0
         result = {"generate": generate, "release": release, "collect": collect, "feedback": feedback,
                   "export": export, "report": lambda c: summary_table(class_results(c))}[args.step](course)
         print(result)

@@ -20,6 +20,15 @@ def class_results(course):
     return results
 
 
+def grade_rows(course):
+    """Every grade of the gradebook as sorted (student, notebook, cell, auto_score, manual_score) rows."""
+    from nbgrader.api import Grade
+
+    with course.gradebook() as gradebook:
+        return sorted((g.student.id, g.notebook.name, g.name, g.auto_score, g.manual_score)
+                      for g in gradebook.db.query(Grade))
+
+
 def summary_table(results, problems=None):
     """A plain-text table: one row per student, one column per exercise, then the total."""
     problems = problems or {}
