@@ -12,11 +12,14 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 
 from nbgrader.api import MissingEntry
+from nbgrader.converters import Autograde
+from nbgrader.preprocessors import Execute
 from sqlalchemy.engine import make_url
 from tqdm import tqdm
 from traitlets.config import Config
 
 from .course import check, CourseError
+from .kernels import ForkingExecute, notebook_imports
 
 SQLITE_BUSY_TIMEOUT = 300  # seconds a writer waits for the SQLite lock
 RETRIES = 1
@@ -25,18 +28,23 @@ EXCEPTION = re.compile(r"^\s*((?!nbgrader\.)[\w.]*(?:Error|Exception|Exit): .*)$
 _api = None
 
 
-def worker_config(config):
-    """The course's config for a worker: SQLite waits for its lock; kernels are killed once done.
+def worker_config(course):
+    """The course's config for a worker: SQLite waits for its lock; kernels are forked from a warm
+    zygote (see kernels.py) and killed once done.
 
     Killing the kernel after its last cell cannot change a grade: nbclient has every output by
-    then. It saves the second or so `graceful` spends waiting for the kernel to exit.
+    then. It saves the half second `graceful` spends waiting for the kernel to exit.
     """
-    config = Config(config)
+    config = Config(course.config)
     url = make_url(config.CourseDirectory.db_url)
     if url.get_backend_name() == "sqlite" and "timeout" not in url.query:
         config.CourseDirectory.db_url = url.update_query_dict(
             {"timeout": str(SQLITE_BUSY_TIMEOUT)}).render_as_string(hide_password=False)
     config.Execute.shutdown_kernel = "immediate"
+    preprocessors = config.Autograde.get("autograde_preprocessors",
+                                         Autograde.class_traits()["autograde_preprocessors"].default())
+    config.Autograde.autograde_preprocessors = [ForkingExecute if p is Execute else p for p in preprocessors]
+    config.ForkingKernelManager.preload = notebook_imports(course.notebook("source"))
     return config
 
 
@@ -82,7 +90,7 @@ def autograde(course, students=None, jobs=None):
     jobs = max(1, min(jobs or os.cpu_count(), len(students) or 1))
     status = {}
     with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_start_worker,
-                             initargs=(worker_config(course.config),)) as pool:
+                             initargs=(worker_config(course),)) as pool:
         futures = {pool.submit(_grade, course.assignment, s): s for s in students}
         for future in tqdm(as_completed(futures), total=len(futures), desc="autograde", unit="student"):
             try:
