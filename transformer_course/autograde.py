@@ -1,10 +1,12 @@
 """Autograde: run collected submissions through nbgrader's Autograde converter, on every core.
 
-Each worker process is started once, builds one `NbGraderAPI` and calls its `autograde` for one
-student at a time, so grading is nbgrader's own, gradebook writes included. Workers write
-different students' rows; the database serialises the writes (for SQLite a long busy timeout
-makes a writer wait for the lock instead of failing) and a student whose grading still fails is
-graded once more, which nbgrader makes idempotent with `force`.
+Each worker process starts once, builds one `NbGraderAPI` and calls its `autograde` for one
+student at a time: grading and gradebook writes are nbgrader's own, for one student exactly as
+`nbgrader autograde --student` does it. (Executing in parallel and saving in one process would
+mean taking nbgrader's converter apart.) Workers write different students' rows, so the writes
+never conflict; the database serialises them. For SQLite a long busy timeout makes a writer wait
+for the lock instead of failing; a server database (`db_url`) needs nothing. A student whose
+grading still fails is graded once more, which `force` makes idempotent.
 """
 import os
 import re
@@ -87,7 +89,9 @@ def autograde(course, students=None, jobs=None):
             gradebook.find_assignment(course.assignment)
         except MissingEntry:
             raise CourseError(f"{course.assignment} is not in the gradebook: generate it first")
-    jobs = max(1, min(jobs or os.cpu_count(), len(students) or 1))
+    if not students:
+        return {}
+    jobs = max(1, min(jobs or os.cpu_count(), len(students)))
     status = {}
     with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_start_worker,
                              initargs=(worker_config(course),)) as pool:

@@ -1,4 +1,4 @@
-"""Faster kernel start for autograde: kernels forked from a warm zygote instead of a new Python.
+"""Faster kernel start for autograde (Linux): kernels forked from a warm zygote, not a new Python.
 
 A fresh `python -m ipykernel_launcher` spends most of its life importing ipykernel and then, in
 the notebook's setup cell, NumPy, matplotlib and seaborn. `ForkingExecute` is nbgrader's Execute
@@ -50,7 +50,10 @@ def fork_kernel(argv, env, cwd, preload):
         Finalize(_zygote, _zygote.kill, exitpriority=10)
     _zygote.stdin.write(json.dumps({"argv": argv, "env": env, "cwd": str(cwd)}) + "\n")
     _zygote.stdin.flush()
-    return int(_zygote.stdout.readline())
+    pid = _zygote.stdout.readline()
+    if not pid:
+        raise RuntimeError("the kernel zygote exited; its error is on stderr")
+    return int(pid)
 
 
 class ForkedProcess:
@@ -92,7 +95,8 @@ class ForkingProvisioner(LocalProvisioner):
     """LocalProvisioner whose `python -m ipykernel_launcher` kernels come from the zygote."""
 
     async def launch_kernel(self, cmd, **kwargs):
-        if cmd[1:3] != ["-m", "ipykernel_launcher"] or Path(cmd[0]).resolve() != Path(sys.executable).resolve():
+        forkable = sys.platform == "linux" and cmd[1:3] == ["-m", "ipykernel_launcher"]
+        if not forkable or Path(cmd[0]).resolve() != Path(sys.executable).resolve():
             return await super().launch_kernel(cmd, **kwargs)
         launcher = Path(sys.modules["ipykernel"].__file__).parent.parent / "ipykernel_launcher.py"
         env = dict(kwargs.get("env") or os.environ, JPY_PARENT_PID=str(os.getpid()))  # as launch_kernel
