@@ -3,8 +3,10 @@
 A fresh `python -m ipykernel_launcher` spends most of its life importing ipykernel and then, in
 the notebook's setup cell, NumPy, matplotlib and seaborn. `ForkingExecute` is nbgrader's Execute
 with a kernel manager whose kernels are forked from a zygote process (one per grading process)
-that imported those once. The forked kernel runs the notebook exactly as a fresh one would: its
-own process and session, the same command line, environment and folder, no notebook code run.
+that imported those once. The forked kernel is a process and session of its own with the same
+command line, environment and folder as a fresh kernel, no notebook code run. What differs: those
+modules are already imported (before the shell, not by the setup cell) and the str hash seed is
+the zygote's. Grades are unchanged; tests/test_parallel.py and the benchmark compare them.
 """
 import ast
 import json
