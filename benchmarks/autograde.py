@@ -67,7 +67,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--submissions", type=int, default=100)
     parser.add_argument("--jobs", type=int, default=os.cpu_count())
-    parser.add_argument("--floor", type=int, default=20, help="notebooks for the nbclient floor")
+    parser.add_argument("--floor", type=int, default=None,
+                        help="how many graded notebooks the nbclient floor executes (default: all)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
     args = parser.parse_args()
     for name in ("NBGRADER_DB_URL", "NBGRADER_EXCHANGE"):  # each copy uses its own gradebook
