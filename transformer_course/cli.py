@@ -35,12 +35,12 @@ def reset(course):
         csv.unlink()
 
 
-def grade(course):
-    """Autograde every collected submission; return {student: reason} for those that failed."""
-    return {s: p for s, p in autograde(course).items() if p}
+def grade(course, jobs=None):
+    """Autograde every collected submission on `jobs` processes; return {student: reason} for failures."""
+    return {s: p for s, p in autograde(course, jobs=jobs).items() if p}
 
 
-def demo(course, size=30):
+def demo(course, size=30, jobs=None):
     """The whole lifecycle on a simulated class: roster, release, submit (one late, one missing),
     collect, autograde, feedback, exports and report. Returns the exit code."""
     if size < 3:
@@ -58,7 +58,7 @@ def demo(course, size=30):
     print(f"due date: {due} UTC (set now, so {late} submits late; {missing} never submits)")
     simulate.fetch_and_submit(course, late, answers[late], homes)
     print(f"collect: {len(collect(course))} submissions in {course.root / 'submitted'}")
-    problems = grade(course)
+    problems = grade(course, jobs)
     pages, released = feedback(course)
     outputs = export_all(course)
     text, files = report(course)
@@ -84,13 +84,15 @@ def parser():
     zipped = steps.add_parser("zip-collect", help="collect submissions from a Canvas or Moodle zip download")
     zipped.add_argument("archive")
     zipped.add_argument("--lms", choices=sorted(LMS), default="canvas")
-    steps.add_parser("grade", help="autograde every collected submission")
+    grading = steps.add_parser("grade", help="autograde every collected submission, in parallel")
     steps.add_parser("feedback", help="generate feedback and release it through the exchange")
     steps.add_parser("export", help="write grades.csv, grades_by_exercise.csv and grades_canvas.csv") \
         .add_argument("--canvas-id", help="Canvas assignment id, for the column '<assignment> (<id>)'")
     steps.add_parser("report", help="write reports/class_report.png and .html and print a summary")
-    steps.add_parser("demo", help="run the whole lifecycle on a simulated class") \
-        .add_argument("--students", type=int, default=30)
+    run_demo = steps.add_parser("demo", help="run the whole lifecycle on a simulated class")
+    run_demo.add_argument("--students", type=int, default=30)
+    for command in (grading, run_demo):
+        command.add_argument("--jobs", type=int, default=None, help="grading processes (default: cores)")
     return parser
 
 
@@ -99,7 +101,7 @@ def run(course, args):
     if args.step != "roster" and not course.path("source").is_dir():
         raise CourseError(f"unknown assignment {course.assignment}: no folder {course.path('source')}")
     if args.step == "demo":
-        return demo(course, args.students)
+        return demo(course, args.students, args.jobs)
     if args.step == "roster":
         print(f"roster: {len(import_roster(course, args.csv))} students in the gradebook")
     elif args.step == "generate":
@@ -119,7 +121,7 @@ def run(course, args):
             print(f"  not collected: {name}: {why}")
         return 1 if found.unmatched else 0
     elif args.step == "grade":
-        problems = grade(course)
+        problems = grade(course, args.jobs)
         print(f"grade: {len(course.submitted_students()) - len(problems)} graded, {len(problems)} failed")
         for student, problem in problems.items():
             print(f"  {student}: {problem}")

@@ -130,3 +130,12 @@ def report(course, folder="reports"):
     out.mkdir(exist_ok=True)
     image = figure(data, out / "class_report.png")
     return summary(data), [image, page(data, out / "class_report.html", image)]
+
+
+def grade_rows(course):
+    """Every grade of the gradebook as sorted (student, notebook, cell, auto_score, manual_score) rows."""
+    from nbgrader.api import Grade
+
+    with course.gradebook() as gradebook:
+        return sorted((g.student.id, g.notebook.name, g.name, g.auto_score, g.manual_score)
+                      for g in gradebook.db.query(Grade))
