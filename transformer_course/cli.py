@@ -121,11 +121,12 @@ def run(course, args):
             print(f"  not collected: {name}: {why}")
         return 1 if found.unmatched else 0
     elif args.step == "grade":
-        problems = grade(course, args.jobs)
-        print(f"grade: {len(course.submitted_students()) - len(problems)} graded, {len(problems)} failed")
-        for student, problem in problems.items():
-            print(f"  {student}: {problem}")
-        return 1 if problems else 0
+        status = autograde(course, jobs=args.jobs)
+        failed = sum(bool(reason) for reason in status.values())
+        print(f"grade: {len(status) - failed} graded, {failed} failed")
+        for student, reason in status.items():
+            print(f"  {student}: {reason or 'graded'}")
+        return 1 if failed else 0
     elif args.step == "feedback":
         pages, released = feedback(course)
         print(f"feedback: {len(pages)} pages in {course.root / 'feedback'}, {len(released)} released to the exchange")
