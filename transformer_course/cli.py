@@ -12,6 +12,7 @@ from .collect import collect
 from .course import ROOT, Course, CourseError
 from .export import export_all
 from .feedback import feedback
+from .intake import intake, summary
 from .lms import LMS, zip_collect
 from .release import generate, release, set_due
 from .report import report
@@ -36,8 +37,24 @@ def reset(course):
 
 
 def grade(course):
-    """Autograde every collected submission; return {student: reason} for those that failed."""
-    return {s: p for s, p in autograde(course).items() if p}
+    """Inspect, then autograde every readable submission; return ({student: reason not graded},
+    intake records). An unreadable submission's student is added to the gradebook, as nbgrader
+    does for those it grades, so the exports list them."""
+    records = intake(course)
+    problems = {s: "; ".join(r["notes"]) for s, r in records.items() if not r["graded"]}
+    with course.gradebook() as gradebook:
+        for student in problems:
+            gradebook.update_or_create_student(student)
+    readable = [s for s in records if s not in problems]
+    if readable:
+        problems.update({s: p for s, p in autograde(course, readable).items() if p})
+    return problems, records
+
+
+def flagged(records):
+    """Summary lines of the graded submissions the intake noted something about."""
+    lines = summary(records)
+    return ["flagged:", *lines] if lines else []
 
 
 def demo(course, size=30):
@@ -58,11 +75,12 @@ def demo(course, size=30):
     print(f"due date: {due} UTC (set now, so {late} submits late; {missing} never submits)")
     simulate.fetch_and_submit(course, late, answers[late], homes)
     print(f"collect: {len(collect(course))} submissions in {course.root / 'submitted'}")
-    problems = grade(course)
+    problems, records = grade(course)
     pages, released = feedback(course)
     outputs = export_all(course)
     text, files = report(course)
     print("\n" + text + "".join(f"\nnot graded: {s}: {p}" for s, p in problems.items()))
+    print(*flagged(records), sep="\n")
     print("\noutputs:", f"{'roster':<24}{roster}", f"{'student homes':<24}{homes}",
           f"{'graded notebooks':<24}{course.root / 'autograded'}",
           f"{'feedback':<24}{len(pages)} pages in {course.root / 'feedback'}, {len(released)} released",
@@ -110,6 +128,9 @@ def run(course, args):
         if not (course.exchange / course.config.CourseDirectory.course_id).is_dir():
             raise CourseError(f"no exchange for this course in {course.exchange}: release first")
         print(f"collect: {len(collect(course))} submissions in {course.root / 'submitted'}")
+        records = intake(course)
+        print(*[f"  {s}: {'; '.join(r['notes'])}" for s, r in records.items() if not r["graded"]],
+              *flagged(records), sep="\n")
     elif args.step == "zip-collect":
         found = zip_collect(course, args.archive, args.lms)
         print(f"zip-collect: {len(set(found.matched.values()))} students from {len(found.matched)} files")
@@ -119,10 +140,11 @@ def run(course, args):
             print(f"  not collected: {name}: {why}")
         return 1 if found.unmatched else 0
     elif args.step == "grade":
-        problems = grade(course)
-        print(f"grade: {len(course.submitted_students()) - len(problems)} graded, {len(problems)} failed")
+        problems, records = grade(course)
+        print(f"grade: {len(records) - len(problems)} graded, {len(problems)} not graded")
         for student, problem in problems.items():
             print(f"  {student}: {problem}")
+        print(*flagged(records), sep="\n")
         return 1 if problems else 0
     elif args.step == "feedback":
         pages, released = feedback(course)

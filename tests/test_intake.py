@@ -1,0 +1,165 @@
+"""Odd submissions graded through the real pipeline (intake, then nbgrader autograde) beside two
+honest students: each gets its status in the exports, nobody else loses anything."""
+import copy
+import csv
+import hashlib
+import os
+
+import nbformat
+import pytest
+
+from transformer_course import EXERCISES, cli, simulate
+from transformer_course.export import export
+from transformer_course.exporters import exercise_scores
+from transformer_course.intake import intake
+
+from conftest import make_course
+
+FULL = 41.0
+HONEST = ("honest-1", "honest-2")
+
+
+def cells(nb, grade_id):
+    return [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id]
+
+
+def answered(course, bodies):
+    return simulate.answer(nbformat.read(course.notebook("release"), as_version=4), bodies)
+
+
+def write(course, student, nb, name="exercises.ipynb", mtime=None):
+    folder = course.path("submitted", student)
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / name)
+    if mtime:
+        os.utime(folder / name, (mtime, mtime))
+
+
+def truncated(course, student, reference):
+    write(course, student, answered(course, reference))
+    path = course.notebook("submitted", student)
+    text = path.read_text()
+    path.write_text(text[: len(text) // 2])
+
+
+def renamed(course, student, reference):
+    write(course, student, answered(course, reference), "exercises (1).ipynb")
+
+
+def two_copies(course, student, reference):
+    write(course, student, answered(course, {}), "exercises-Copy1.ipynb", mtime=1_700_000_000)
+    write(course, student, answered(course, reference), "Exercises.ipynb", mtime=1_700_000_600)
+
+
+def deleted_tests(course, student, reference):
+    nb = answered(course, reference)
+    nb.cells = [c for c in nb.cells if c not in cells(nb, "causal_mask_example") + cells(nb, "causal_mask_hidden")]
+    write(course, student, nb)
+
+
+def duplicated(course, student, reference):
+    nb = answered(course, reference)
+    nb.cells.append(copy.deepcopy(cells(nb, "head_dim_example")[0]))
+    write(course, student, nb)
+
+
+def edited_tests(course, student, reference):
+    nb = answered(course, reference)
+    cells(nb, "head_dim_example")[0].source = "assert True"
+    cells(nb, "mlp_params_hidden")[0].source += "\nprint('edited')"
+    write(course, student, nb)
+
+
+def metadata_changed(course, student, reference):
+    nb = answered(course, reference)
+    answer = cells(nb, "layer_norm")[0]
+    answer.metadata.nbgrader.update(solution=False)
+    cells(nb, "kv_cache_bytes_hidden")[0].metadata.nbgrader["points"] = 100
+    write(course, student, nb)
+
+
+TAMPERING = {
+    "attention_weights": "import builtins\nbuiltins.print = print\n",
+    "causal_mask": "np.allclose = np.allclose\n",
+    "head_dim": "expect_close.__defaults__ = None\n",
+    "mlp_params": "import sys\n_numpy = sys.modules['numpy']\n",
+    "layer_norm": "def _peek():\n    return open('../../../source/x').read()\n",
+}
+
+
+def tampering(course, student, reference):
+    nb = answered(course, reference)
+    for exercise, code in TAMPERING.items():
+        cells(nb, exercise)[0].source += "\n" + code
+    write(course, student, nb)
+
+
+CASES = {f.__name__.replace("_", "-"): f for f in (truncated, renamed, two_copies, deleted_tests, duplicated,
+                                                    edited_tests, metadata_changed, tampering)}
+
+
+def digest(folder):
+    return hashlib.sha256(b"".join(p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file())).hexdigest()
+
+
+def gradebook_cells(course):
+    with course.gradebook() as gradebook:
+        notebook = gradebook.find_notebook("exercises", course.assignment)
+        return ({c.name: (c.cell_type, c.locked, c.checksum, c.source) for c in notebook.source_cells},
+                {c.name: c.max_score for c in notebook.grade_cells})
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """Every case and two honest students graded in one run; (course, problems, records, rows, scores)."""
+    course = make_course(tmp_path_factory.mktemp("intake"))
+    reference = simulate.solutions(course)
+    for student in HONEST:
+        simulate.place_submission(course, student, reference)
+    for student, case in CASES.items():
+        case(course, student, reference)
+    before = digest(course.root / "source"), gradebook_cells(course)
+    problems, records = cli.grade(course)
+    assert (digest(course.root / "source"), gradebook_cells(course)) == before
+    with open(export(course, "grades_by_exercise.csv")) as handle:
+        rows = {r["student_id"]: r for r in csv.DictReader(handle)}
+    with course.gradebook() as gradebook:
+        scores = {s: sum(v for v, _ in exercise_scores(gradebook, course.assignment, s).values())
+                  for s in records if records[s]["graded"]}
+    return course, problems, records, rows, scores
+
+
+EXPECTED = {
+    "truncated": (0.0, "unreadable: "),
+    "renamed": (FULL, "graded; renamed from exercises (1).ipynb"),
+    "two-copies": (FULL, "graded; renamed from Exercises.ipynb (newest of Exercises.ipynb, exercises-Copy1.ipynb)"),
+    "deleted-tests": (FULL, "graded; tests deleted (restored): causal_mask_example, causal_mask_hidden"),
+    "duplicated": (FULL, "graded; duplicated grade_id head_dim_example (the last one graded)"),
+    "edited-tests": (FULL, "graded; tests edited (restored): head_dim_example, mlp_params_hidden"),
+    "metadata-changed": (FULL, "graded; metadata changed (restored where nbgrader can): "
+                               "answer cell layer_norm made non-graded; kv_cache_bytes_hidden points 2 -> 100"),
+    "tampering": (FULL - 9, "graded; review: import builtins (attention_weights); "
+                        "review: assigns builtins.print (attention_weights); "
+                        "review: assigns np.allclose (causal_mask); "
+                        "review: assigns expect_close.__defaults__ (head_dim); "
+                        "review: sys.modules (mlp_params); review: opens ../../../source/x (layer_norm)"),
+}
+
+
+def test_odd_submissions(graded, subtests):
+    """One test, so one worker grades the class (xdist_group is ignored by pytest 9 + xdist 3.8)."""
+    course, problems, records, rows, scores = graded
+    for student in HONEST:
+        assert scores[student] == FULL and rows[student]["status"] == "graded"
+        assert records[student]["graded"] and records[student]["notes"] == []
+    for student, (total, status) in EXPECTED.items():
+        with subtests.test(student=student):
+            row = rows[student]
+            assert float(row["total"]) == total
+            assert row["status"].startswith(status) if status.endswith(": ") else row["status"] == status
+            assert (student in problems) == (not records[student]["graded"])
+            assert course.notebook("submitted", student).exists()
+    lost = {e: float(v) for e, v in rows["tampering"].items() if e in EXERCISES and float(v) == 0}
+    assert lost == {"layer_norm": 0.0, "pre_ln_block": 0.0}  # expect_close broken in head_dim's cell
+    assert set(os.listdir(course.path("submitted", "two-copies"))) == {"exercises.ipynb", "exercises-Copy1.ipynb"}
+    assert intake(course) == records  # run again: renamed and repaired notebooks keep their notes
