@@ -3,6 +3,7 @@ honest students: each gets its status in the exports, nobody else loses anything
 import copy
 import csv
 import hashlib
+import json
 import os
 
 import nbformat
@@ -11,7 +12,9 @@ import pytest
 from transformer_course import EXERCISES, cli, simulate
 from transformer_course.export import export
 from transformer_course.exporters import exercise_scores
-from transformer_course.intake import intake
+from transformer_course.answers import HOSTILE, RIGHT, WRONG
+from transformer_course.intake import intake, reference_cells, review_notes
+from transformer_course.report import report
 
 from conftest import make_course
 
@@ -40,6 +43,14 @@ def truncated(course, student, reference):
     path = course.notebook("submitted", student)
     text = path.read_text()
     path.write_text(text[: len(text) // 2])
+
+
+def invalid(course, student, reference):
+    nb = answered(course, reference)
+    del nb.cells[3]["source"]
+    folder = course.path("submitted", student)
+    folder.mkdir(parents=True)
+    (folder / "exercises.ipynb").write_text(json.dumps(nb))
 
 
 def renamed(course, student, reference):
@@ -94,7 +105,7 @@ def tampering(course, student, reference):
     write(course, student, nb)
 
 
-CASES = {f.__name__.replace("_", "-"): f for f in (truncated, renamed, two_copies, deleted_tests, duplicated,
+CASES = {f.__name__.replace("_", "-"): f for f in (truncated, invalid, renamed, two_copies, deleted_tests, duplicated,
                                                     edited_tests, metadata_changed, tampering)}
 
 
@@ -130,7 +141,8 @@ def graded(tmp_path_factory):
 
 
 EXPECTED = {
-    "truncated": (0.0, "unreadable: "),
+    "truncated": (0.0, "unreadable: not JSON (truncated or corrupted)"),
+    "invalid": (0.0, "unreadable: not a valid notebook ('source' is a required property)"),
     "renamed": (FULL, "graded; renamed from exercises (1).ipynb"),
     "two-copies": (FULL, "graded; renamed from Exercises.ipynb (newest of Exercises.ipynb, exercises-Copy1.ipynb)"),
     "deleted-tests": (FULL, "graded; tests deleted (restored): causal_mask_example, causal_mask_hidden"),
@@ -142,12 +154,13 @@ EXPECTED = {
                         "review: assigns builtins.print (attention_weights); "
                         "review: assigns np.allclose (causal_mask); "
                         "review: assigns expect_close.__defaults__ (head_dim); "
-                        "review: sys.modules (mlp_params); review: opens ../../../source/x (layer_norm)"),
+                        "review: sys.modules (mlp_params); review: path ../../../source/x (layer_norm)"),
 }
 
 
 def test_odd_submissions(graded, subtests):
-    """One test, so one worker grades the class (xdist_group is ignored by pytest 9 + xdist 3.8)."""
+    """Exports, records and report; one test, so one worker grades the class (pytest 9 with
+    xdist 3.8 ignores xdist_group)."""
     course, problems, records, rows, scores = graded
     for student in HONEST:
         assert scores[student] == FULL and rows[student]["status"] == "graded"
@@ -156,10 +169,26 @@ def test_odd_submissions(graded, subtests):
         with subtests.test(student=student):
             row = rows[student]
             assert float(row["total"]) == total
-            assert row["status"].startswith(status) if status.endswith(": ") else row["status"] == status
+            assert row["status"] == status
             assert (student in problems) == (not records[student]["graded"])
             assert course.notebook("submitted", student).exists()
     lost = {e: float(v) for e, v in rows["tampering"].items() if e in EXERCISES and float(v) == 0}
     assert lost == {"layer_norm": 0.0, "pre_ln_block": 0.0}  # expect_close broken in head_dim's cell
     assert set(os.listdir(course.path("submitted", "two-copies"))) == {"exercises.ipynb", "exercises-Copy1.ipynb"}
     assert intake(course) == records  # run again: renamed and repaired notebooks keep their notes
+
+    text, (image, page) = report(course)
+    lines = [line for line in text.splitlines() if line.startswith("intake: ")]
+    assert [line.split(": ")[1] for line in lines] == sorted(CASES)
+    assert "Odd submissions (9)" in page.read_text()
+
+
+@pytest.mark.parametrize("kind, answers, flagged", [("right", RIGHT, 0), ("wrong", WRONG, 0), ("hostile", HOSTILE, 5)])
+def test_catalogue_review(course, kind, answers, flagged):
+    """No correct or wrong answer of the catalogue is flagged; the hostile ones that patch NumPy,
+    builtins or np, or reach outside the submission folder, are (objects equal to anything are not)."""
+    reference = reference_cells(course)
+    release = nbformat.read(course.notebook("release"), as_version=4)
+    hits = [a for a in answers
+            if review_notes(simulate.answer(copy.deepcopy(release), {a.function: a.body}), reference)]
+    assert len(hits) == flagged

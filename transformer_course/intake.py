@@ -15,7 +15,8 @@ from collections import Counter
 from pathlib import Path
 
 import nbformat
-from nbformat import NotebookNode
+from nbformat import NotebookNode, ValidationError
+from nbformat.reader import NotJSONError
 from nbgrader.preprocessors import ClearHiddenTests, DeduplicateIds
 from nbgrader.utils import is_grade, is_locked, is_solution
 
@@ -63,13 +64,16 @@ def find_notebook(folder):
 
 
 def read(path):
-    """The notebook, or the reason it cannot be graded."""
+    """The notebook, or why it cannot be graded."""
     try:
         nb = nbformat.read(path, as_version=4)
         nbformat.validate(nb)
-    except Exception as error:  # nbformat raises JSON, schema and version errors alike
-        first = str(error).strip().splitlines()
-        return None, f"unreadable: {type(error).__name__}: {first[0] if first else ''}"[:200]
+    except NotJSONError:
+        return None, "unreadable: not JSON (truncated or corrupted)"
+    except ValidationError as error:
+        return None, f"unreadable: not a valid notebook ({error.message[:100]})"
+    except Exception as error:  # nbformat's other complaints: no version, unknown version, ...
+        return None, f"unreadable: {type(error).__name__}: {str(error).splitlines()[0][:100]}"
     return nb, None
 
 
@@ -135,7 +139,7 @@ def cell_notes(nb, reference):
 
 
 class Tampering(ast.NodeVisitor):
-    """What an answer cell does to the grader's world: patches, imports, sys.modules, paths."""
+    """What a cell does to the grader's world: patches, imports, sys.modules, paths outside."""
 
     def __init__(self, helpers):
         self.protected = PATCHABLE | set(helpers)
@@ -192,12 +196,14 @@ class Tampering(ast.NodeVisitor):
         name = ast.unparse(node.func)
         if name == "setattr" and node.args and self.root(node.args[0]) in self.protected:
             self.found.append(f"setattr on {ast.unparse(node.args[0])}")
-        path = node.args[0] if node.args else None
-        if (name.split(".")[-1] in {"open", "Path", "listdir", "scandir", "read_text", "read_bytes"}
-                and isinstance(path, ast.Constant) and isinstance(path.value, str)
-                and (path.value.startswith("/") or ".." in Path(path.value).parts)):
-            self.found.append(f"opens {path.value}")
         self.generic_visit(node)
+
+    def visit_Constant(self, node):
+        """A path out of the submission folder: absolute or through `..`, wherever it is used
+        (open, os.path.join, glob, sqlite3.connect)."""
+        text = node.value
+        if isinstance(text, str) and "\n" not in text and (text.startswith("/") or ".." in text.split("/")):
+            self.found.append(f"path {text}")
 
 
 def helper_names(reference):
