@@ -1,5 +1,6 @@
 """Odd submissions graded through the real pipeline (intake, then nbgrader autograde) beside two
 honest students: each gets its status in the exports, nobody else loses anything."""
+import ast
 import copy
 import csv
 import hashlib
@@ -13,7 +14,7 @@ from transformer_course import EXERCISES, cli, simulate
 from transformer_course.export import export
 from transformer_course.exporters import exercise_scores
 from transformer_course.answers import HOSTILE, RIGHT, WRONG
-from transformer_course.intake import intake, reference_cells, review_notes
+from transformer_course.intake import Tampering, intake, reference_cells, review_notes
 from transformer_course.report import report
 
 from conftest import make_course
@@ -192,3 +193,20 @@ def test_catalogue_review(course, kind, answers, flagged):
     hits = [a for a in answers
             if review_notes(simulate.answer(copy.deepcopy(release), {a.function: a.body}), reference)]
     assert len(hits) == flagged
+
+
+@pytest.mark.parametrize("code, found", [
+    ("np = None", ["assigns np"]),
+    ("import torch as np", ["imports torch as np"]),
+    ("from unittest.mock import call", ["imports call as call"]),
+    ("del np.linalg", ["deletes np.linalg"]),
+    ("setattr(np, 'sum', len)", ["setattr on np"]),
+    ("def f():\n    global np\n    np = None", ["global np"]),
+    ("open('/etc/passwd')\nopen('../../gradebook.db')", ["path /etc/passwd", "path ../../gradebook.db"]),
+    ("def f(using):\n    np, call = 1, 2\n    return open('data.txt')", []),
+    ("import numpy as np\nimport sys\nsys.stderr.write('/ not a path')\n'/'.join('ab')", []),
+])
+def test_review_scan(code, found):
+    scan = Tampering(["call", "using"])
+    scan.visit(ast.parse(code))
+    assert scan.found == found

@@ -129,7 +129,7 @@ def cell_notes(nb, reference):
         points = cell.metadata.nbgrader.get("points")
         if ref["grade"] and is_grade(cell) and float(points or 0) != ref["points"]:
             changed.append(f"{name} points {ref['points']:g} -> {points}")
-        if ref["locked"] and cell.cell_type + cell.source != ref["cell_type"] + ref["source"]:
+        if ref["locked"] and (cell.cell_type, cell.source) != (ref["cell_type"], ref["source"]):
             edited.append(name)
     if edited:
         notes.append(f"tests edited (restored): {', '.join(sorted(set(edited)))}")
@@ -144,6 +144,14 @@ class Tampering(ast.NodeVisitor):
     def __init__(self, helpers):
         self.protected = PATCHABLE | set(helpers)
         self.found = []
+        self.depth = 0  # inside a function a plain name is local, so rebinding it is harmless
+
+    def visit_FunctionDef(self, node):
+        self.depth += 1
+        self.generic_visit(node)
+        self.depth -= 1
+
+    visit_AsyncFunctionDef = visit_Lambda = visit_FunctionDef
 
     def root(self, node):
         while isinstance(node, (ast.Attribute, ast.Subscript)):
@@ -153,7 +161,7 @@ class Tampering(ast.NodeVisitor):
     def target(self, node, verb):
         if isinstance(node, (ast.Attribute, ast.Subscript)) and self.root(node) in self.protected:
             self.found.append(f"{verb} {ast.unparse(node)}")
-        elif isinstance(node, ast.Name) and node.id in self.protected - PATCHABLE:
+        elif isinstance(node, ast.Name) and node.id in self.protected and not self.depth:
             self.found.append(f"{verb} {node.id}")
         elif isinstance(node, (ast.Tuple, ast.List)):
             for element in node.elts:
@@ -182,10 +190,19 @@ class Tampering(ast.NodeVisitor):
     def visit_Import(self, node):
         if any(a.name == "builtins" for a in node.names):
             self.found.append("import builtins")
+        self.rebinds(node)
 
     def visit_ImportFrom(self, node):
         if node.module == "builtins":
             self.found.append("from builtins import")
+        self.rebinds(node)
+
+    def rebinds(self, node):
+        """`import x as np` or `from m import expect_close` outside a function."""
+        for alias in node.names:
+            bound = alias.asname or alias.name.split(".")[0]
+            if bound in self.protected and alias.name not in ("numpy", "builtins") and not self.depth:
+                self.found.append(f"imports {alias.name} as {bound}")
 
     def visit_Attribute(self, node):
         if node.attr == "modules" and self.root(node) == "sys":
@@ -202,7 +219,8 @@ class Tampering(ast.NodeVisitor):
         """A path out of the submission folder: absolute or through `..`, wherever it is used
         (open, os.path.join, glob, sqlite3.connect)."""
         text = node.value
-        if isinstance(text, str) and "\n" not in text and (text.startswith("/") or ".." in text.split("/")):
+        if (isinstance(text, str) and len(text) > 1 and not any(c.isspace() for c in text)
+                and (text.startswith("/") or ".." in text.split("/"))):
             self.found.append(f"path {text}")
 
 
