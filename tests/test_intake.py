@@ -1,9 +1,11 @@
 """Odd submissions graded through the real pipeline (intake, then nbgrader autograde) beside two
 honest students: each gets its status in the exports, nobody else loses anything."""
 import ast
+import contextlib
 import copy
 import csv
 import hashlib
+import io
 import json
 import os
 
@@ -14,7 +16,7 @@ from transformer_course import EXERCISES, cli, simulate
 from transformer_course.export import export
 from transformer_course.exporters import exercise_scores
 from transformer_course.answers import HOSTILE, RIGHT, WRONG
-from transformer_course.intake import Tampering, intake, reference_cells, review_notes
+from transformer_course.intake import Tampering, intake, load, reference_cells, review_notes
 from transformer_course.report import report
 
 from conftest import make_course
@@ -123,7 +125,9 @@ def gradebook_cells(course):
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """Every case and two honest students graded in one run; (course, problems, records, rows, scores)."""
+    """Every case and two honest students graded in one `grade` command.
+
+    Returns (course, grade's output, exit code, intake records, CSV rows, raw totals)."""
     course = make_course(tmp_path_factory.mktemp("intake"))
     reference = simulate.solutions(course)
     for student in HONEST:
@@ -131,14 +135,16 @@ def graded(tmp_path_factory):
     for student, case in CASES.items():
         case(course, student, reference)
     before = digest(course.root / "source"), gradebook_cells(course)
-    problems, records = cli.grade(course)
+    with contextlib.redirect_stdout(io.StringIO()) as output:
+        code = cli.main(["--course", str(course.root), "grade"])
     assert (digest(course.root / "source"), gradebook_cells(course)) == before
+    records = load(course.root, course.assignment)
     with open(export(course, "grades_by_exercise.csv")) as handle:
         rows = {r["student_id"]: r for r in csv.DictReader(handle)}
     with course.gradebook() as gradebook:
         scores = {s: sum(v for v, _ in exercise_scores(gradebook, course.assignment, s).values())
                   for s in records if records[s]["graded"]}
-    return course, problems, records, rows, scores
+    return course, output.getvalue(), code, records, rows, scores
 
 
 EXPECTED = {
@@ -160,9 +166,9 @@ EXPECTED = {
 
 
 def test_odd_submissions(graded, subtests):
-    """Exports, records and report; one test, so one worker grades the class (pytest 9 with
-    xdist 3.8 ignores xdist_group)."""
-    course, problems, records, rows, scores = graded
+    """Exports, records, `grade`'s output and report; one test, so one worker grades the class
+    (pytest 9 with xdist 3.8 ignores xdist_group)."""
+    course, output, code, records, rows, scores = graded
     for student in HONEST:
         assert scores[student] == FULL and rows[student]["status"] == "graded"
         assert records[student]["graded"] and records[student]["notes"] == []
@@ -171,8 +177,10 @@ def test_odd_submissions(graded, subtests):
             row = rows[student]
             assert float(row["total"]) == total
             assert row["status"] == status
-            assert (student in problems) == (not records[student]["graded"])
             assert course.notebook("submitted", student).exists()
+            line = f"  {student}: {status}"
+            assert line in output.splitlines()
+    assert code == 1 and output.startswith("grade: 9 graded, 2 not graded\n")
     lost = {e: float(v) for e, v in rows["tampering"].items() if e in EXERCISES and float(v) == 0}
     assert lost == {"layer_norm": 0.0, "pre_ln_block": 0.0}  # expect_close broken in head_dim's cell
     assert set(os.listdir(course.path("submitted", "two-copies"))) == {"exercises.ipynb", "exercises-Copy1.ipynb"}
