@@ -51,12 +51,6 @@ def grade(course):
     return problems, records
 
 
-def flagged(records):
-    """Summary lines of the graded submissions the intake noted something about."""
-    lines = summary(records)
-    return ["flagged:", *lines] if lines else []
-
-
 def demo(course, size=30):
     """The whole lifecycle on a simulated class: roster, release, submit (one late, one missing),
     collect, autograde, feedback, exports and report. Returns the exit code."""
@@ -75,12 +69,11 @@ def demo(course, size=30):
     print(f"due date: {due} UTC (set now, so {late} submits late; {missing} never submits)")
     simulate.fetch_and_submit(course, late, answers[late], homes)
     print(f"collect: {len(collect(course))} submissions in {course.root / 'submitted'}")
-    problems, records = grade(course)
+    problems, _ = grade(course)
     pages, released = feedback(course)
     outputs = export_all(course)
     text, files = report(course)
     print("\n" + text + "".join(f"\nnot graded: {s}: {p}" for s, p in problems.items()))
-    print(*flagged(records), sep="\n")
     print("\noutputs:", f"{'roster':<24}{roster}", f"{'student homes':<24}{homes}",
           f"{'graded notebooks':<24}{course.root / 'autograded'}",
           f"{'feedback':<24}{len(pages)} pages in {course.root / 'feedback'}, {len(released)} released",
@@ -128,9 +121,8 @@ def run(course, args):
         if not (course.exchange / course.config.CourseDirectory.course_id).is_dir():
             raise CourseError(f"no exchange for this course in {course.exchange}: release first")
         print(f"collect: {len(collect(course))} submissions in {course.root / 'submitted'}")
-        records = intake(course)
-        print(*[f"  {s}: {'; '.join(r['notes'])}" for s, r in records.items() if not r["graded"]],
-              *flagged(records), sep="\n")
+        for line in summary(intake(course)):
+            print(line)
     elif args.step == "zip-collect":
         found = zip_collect(course, args.archive, args.lms)
         print(f"zip-collect: {len(set(found.matched.values()))} students from {len(found.matched)} files")
@@ -144,7 +136,9 @@ def run(course, args):
         print(f"grade: {len(records) - len(problems)} graded, {len(problems)} not graded")
         for student, problem in problems.items():
             print(f"  {student}: {problem}")
-        print(*flagged(records), sep="\n")
+        flagged = summary({s: r for s, r in records.items() if r["graded"]})
+        for line in ["flagged:", *flagged] if flagged else []:
+            print(line)
         return 1 if problems else 0
     elif args.step == "feedback":
         pages, released = feedback(course)

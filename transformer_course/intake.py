@@ -306,5 +306,5 @@ def intake(course, students=None):
 
 
 def summary(records):
-    """One line per graded submission with notes, for the instructor."""
-    return [f"  {s}: {status(r)}" for s, r in sorted(records.items()) if r["graded"] and r["notes"]]
+    """One line per submission with notes, for the instructor."""
+    return [f"  {s}: {status(r)}" for s, r in sorted(records.items()) if r["notes"]]
