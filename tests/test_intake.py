@@ -13,10 +13,11 @@ import nbformat
 import pytest
 
 from transformer_course import EXERCISES, cli, simulate
+from transformer_course.answers import HOSTILE, RIGHT, WRONG
 from transformer_course.export import export
 from transformer_course.exporters import exercise_scores
-from transformer_course.answers import HOSTILE, RIGHT, WRONG
 from transformer_course.intake import Tampering, intake, load, reference_cells, review_notes
+from transformer_course.lms import LMS, RosterCollectorPlugin
 from transformer_course.report import report
 
 from conftest import make_course
@@ -218,3 +219,15 @@ def test_review_scan(code, found):
     scan = Tampering(["call", "using"])
     scan.visit(ast.parse(code))
     assert scan.found == found
+
+
+@pytest.mark.parametrize("name, collected", [
+    ("exercises.ipynb", True), ("exercises (1).ipynb", True), ("Exercises-Copy2.ipynb", True),
+    ("exercises_v2.ipynb", False), ("notes.ipynb", False),
+])
+def test_lms_collects_renamed_copies(name, collected):
+    """A Moodle upload under a copy's name is collected as it is, for the intake to rename."""
+    plugin = RosterCollectorPlugin(named_regexp=LMS["moodle"], lms_ids={"30006": "s-moodle"},
+                                   notebooks=["exercises.ipynb"])
+    info = plugin.collect(f"/x/extracted/moodle/Jane Doe_30006_assignsubmission_file_/{name}")
+    assert bool(info) == collected and (info or {}).get("student_id", "s-moodle") == "s-moodle"

@@ -24,8 +24,12 @@ from . import NOTEBOOK
 
 HELPERS_CELL = "grading_helpers"
 PATCHABLE = {"np", "numpy", "builtins", "__builtins__"}
-# A copy's name as browsers and Jupyter make it: "exercises (1)", "exercises-Copy1", "Exercises".
-COPY = re.compile(rf"{NOTEBOOK}(?:\s*\(\d+\)|-copy\d*|[-_ ]\d+)?", re.I)
+
+
+def is_copy(stem, notebook=NOTEBOOK):
+    """Whether a file name (without .ipynb) is the notebook's as browsers and Jupyter rename it:
+    "exercises (1)", "exercises-Copy1", "Exercises"."""
+    return bool(re.fullmatch(rf"{re.escape(notebook)}(?:\s*\(\d+\)|-copy\d*|[-_ ]\d+)?", stem, re.I))
 
 
 def intake_file(root, assignment):
@@ -52,7 +56,7 @@ def find_notebook(folder):
     if target.exists():
         return target, []
     notebooks = sorted(folder.glob("*.ipynb"), key=lambda p: p.stat().st_mtime, reverse=True)
-    candidates = [p for p in notebooks if COPY.fullmatch(p.stem)] or notebooks
+    candidates = [p for p in notebooks if is_copy(p.stem)] or notebooks
     if not candidates:
         return None, ["unreadable: no notebook"]
     chosen = candidates[0]
