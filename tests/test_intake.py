@@ -16,9 +16,10 @@ from transformer_course import EXERCISES, cli, simulate
 from transformer_course.answers import HOSTILE, RIGHT, WRONG
 from transformer_course.export import export
 from transformer_course.exporters import exercise_scores
-from transformer_course.intake import Tampering, intake, load, reference_cells, review_notes
+from transformer_course.intake import intake, load, reference_cells
 from transformer_course.lms import LMS, RosterCollectorPlugin
 from transformer_course.report import report
+from transformer_course.review import Tampering, review_notes
 
 from conftest import make_course
 
