@@ -12,6 +12,7 @@ from .collect import collect
 from .course import ROOT, Course, CourseError
 from .export import export_all
 from .feedback import feedback
+from .intake import intake, summary
 from .lms import LMS, zip_collect
 from .release import generate, release, set_due
 from .report import report
@@ -36,8 +37,19 @@ def reset(course):
 
 
 def grade(course, jobs=None):
-    """Autograde every collected submission on `jobs` processes; return {student: reason} for failures."""
-    return {s: p for s, p in autograde(course, jobs=jobs).items() if p}
+    """Inspect, then autograde every readable submission on `jobs` processes.
+
+    Returns ({student: reason not graded}, intake records). An unreadable submission's student is
+    added to the gradebook, as nbgrader does for those it grades, so the exports list them."""
+    records = intake(course)
+    problems = {s: "; ".join(r["notes"]) for s, r in records.items() if not r["graded"]}
+    with course.gradebook() as gradebook:
+        for student in problems:
+            gradebook.update_or_create_student(student)
+    readable = [s for s in records if s not in problems]
+    if readable:
+        problems.update({s: p for s, p in autograde(course, readable, jobs=jobs).items() if p})
+    return problems, records
 
 
 def demo(course, size=30, jobs=None):
@@ -58,7 +70,7 @@ def demo(course, size=30, jobs=None):
     print(f"due date: {due} UTC (set now, so {late} submits late; {missing} never submits)")
     simulate.fetch_and_submit(course, late, answers[late], homes)
     print(f"collect: {len(collect(course))} submissions in {course.root / 'submitted'}")
-    problems = grade(course, jobs)
+    problems, _ = grade(course, jobs)
     pages, released = feedback(course)
     outputs = export_all(course)
     text, files = report(course)
@@ -112,6 +124,8 @@ def run(course, args):
         if not (course.exchange / course.config.CourseDirectory.course_id).is_dir():
             raise CourseError(f"no exchange for this course in {course.exchange}: release first")
         print(f"collect: {len(collect(course))} submissions in {course.root / 'submitted'}")
+        for line in summary(intake(course)):
+            print(line)
     elif args.step == "zip-collect":
         found = zip_collect(course, args.archive, args.lms)
         print(f"zip-collect: {len(set(found.matched.values()))} students from {len(found.matched)} files")
@@ -121,12 +135,14 @@ def run(course, args):
             print(f"  not collected: {name}: {why}")
         return 1 if found.unmatched else 0
     elif args.step == "grade":
-        status = autograde(course, jobs=args.jobs)
-        failed = sum(bool(reason) for reason in status.values())
-        print(f"grade: {len(status) - failed} graded, {failed} failed")
-        for student, reason in status.items():
-            print(f"  {student}: {reason or 'graded'}")
-        return 1 if failed else 0
+        problems, records = grade(course, args.jobs)
+        print(f"grade: {len(records) - len(problems)} graded, {len(problems)} not graded")
+        for student in records:
+            print(f"  {student}: {problems.get(student) or 'graded'}")
+        flagged = summary({s: r for s, r in records.items() if r["graded"]})
+        for line in ["flagged:", *flagged] if flagged else []:
+            print(line)
+        return 1 if problems else 0
     elif args.step == "feedback":
         pages, released = feedback(course)
         print(f"feedback: {len(pages)} pages in {course.root / 'feedback'}, {len(released)} released to the exchange")

@@ -4,12 +4,14 @@ Every student of the gradebook gets one row per assignment; a student without a 
 0 and the status "missing". Scores are after the late penalty, like nbgrader's `score` column.
 """
 import csv
+from pathlib import Path
 
 from nbgrader.api import MissingEntry
 from nbgrader.plugins import ExportPlugin
 from traitlets import Unicode
 
 from . import EXERCISES, NOTEBOOK
+from .intake import load, status
 
 
 def exercise_of(grade_id, exercises):
@@ -73,11 +75,13 @@ class ExerciseCsvExportPlugin(CourseExportPlugin):
 
     def export(self, gradebook):
         exercises = {e: None for a in gradebook.assignments for e in exercises_of(gradebook, a.name)}
+        root = Path(self.config.CourseDirectory.root or ".")
         rows = []
         for assignment, student, result in self.rows(gradebook):
             scores = dict.fromkeys(exercises_of(gradebook, assignment.name), 0.0)
             if result["status"] != "missing":
                 scores = {e: s for e, (s, _) in exercise_scores(gradebook, assignment.name, student.id).items()}
+            result["status"] = status(load(root, assignment.name).get(student.id), result["status"])
             rows.append(dict(scores, **result, assignment=assignment.name, student_id=student.id,
                              max_score=assignment.max_score))
         self.write(["assignment", "student_id", *exercises, "total", "max_score", "late_penalty", "status"],

@@ -2,7 +2,8 @@
 
 nbgrader matches `FileNameCollectorPlugin.named_regexp` against each extracted file's full path;
 `RosterCollectorPlugin` then maps the LMS user id to a roster id and keeps every file it could
-not place in `unmatched`, so the caller can report them by name.
+not place in `unmatched`, so the caller can report them by name. A renamed copy of a notebook
+(`exercises (1).ipynb`) is collected as it is; the intake renames it before grading.
 """
 import os
 import shutil
@@ -17,6 +18,7 @@ from traitlets import Dict, List
 from traitlets.config import Config
 
 from .course import CourseError
+from .intake import is_copy
 from .roster import lms_ids
 
 # Canvas: {lastfirst}_{late_}{canvas user id}_{file id}_{original name}, a "-1" before the
@@ -62,7 +64,8 @@ class RosterCollectorPlugin(FileNameCollectorPlugin):
         if student is None:
             self.unmatched[submitted_file] = f"LMS id {lms_id} is not in the roster"
             return None
-        if self.notebooks and os.path.splitext(info["file_id"])[0] + ".ipynb" not in self.notebooks:
+        stem = os.path.splitext(info["file_id"])[0]
+        if self.notebooks and not any(is_copy(stem, os.path.splitext(n)[0]) for n in self.notebooks):
             self.unmatched[submitted_file] = f"{info['file_id']} is not a notebook of the assignment"
             return None
         self.matched[submitted_file] = student

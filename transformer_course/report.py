@@ -9,17 +9,19 @@ from nbgrader.api import MissingEntry
 from . import NOTEBOOK
 from .course import CourseError
 from .exporters import exercise_of, exercises_of, submission_row
+from .intake import load
 
 
 class ClassData(NamedTuple):
-    students: pd.DataFrame   # index student; first/last name, status, total, late_penalty
+    students: pd.DataFrame   # index student; first/last name, status, total, late_penalty, intake notes
     scores: pd.DataFrame     # index student (submitted only); one column per exercise, fraction of its points
     checks: pd.DataFrame     # index test cell; exercise, points, pass_rate over submitted students
     max_score: float
 
 
 def class_data(course):
-    """Everything the report shows, from the gradebook."""
+    """Everything the report shows, from the gradebook and the intake."""
+    intake = load(course.root, course.assignment)
     with course.gradebook() as gradebook:
         try:
             assignment = gradebook.find_assignment(course.assignment)
@@ -30,7 +32,8 @@ def class_data(course):
         students, scores, passed = {}, {}, {}
         for student in sorted(gradebook.students, key=lambda s: s.id):
             row = submission_row(gradebook, course.assignment, student.id)
-            students[student.id] = dict(row, first_name=student.first_name, last_name=student.last_name)
+            students[student.id] = dict(row, first_name=student.first_name, last_name=student.last_name,
+                                        intake="; ".join(intake.get(student.id, {}).get("notes", [])))
             if row["status"] == "missing":
                 continue
             got = dict.fromkeys(exercises, 0.0)
@@ -62,6 +65,7 @@ def summary(data, top=3):
     lines.append("most failed checks: " + ", ".join(f"{c} ({r:.0%} pass)" for c, r in hardest.pass_rate.items()))
     lines.append("missing: " + (", ".join(s.index[s.status == "missing"]) or "none"))
     lines.append("late: " + (", ".join(f"{i} (-{p:g})" for i, p in late.late_penalty.items()) or "none"))
+    lines += [f"intake: {i}: {notes}" for i, notes in s.intake.items() if notes]
     return "\n".join(lines)
 
 
@@ -110,12 +114,14 @@ def page(data, path, image):
 
     late = s[s.status == "late"][["first_name", "last_name", "total", "late_penalty"]]
     missing = s[s.status == "missing"][["first_name", "last_name"]]
+    odd = s[s.intake != ""][["first_name", "last_name", "status", "total", "intake"]]
     body = [
         "<h1>Class report</h1>", f"<pre>{html.escape(summary(data))}</pre>",
         f'<img src="{html.escape(Path(image).name)}" alt="class report figure" style="max-width:100%">',
         "<h2>Exercises (mean share of points)</h2>", table(data.scores.mean().to_frame("mean")),
         "<h2>Most failed checks</h2>", table(data.checks.sort_values("pass_rate").head(10)),
         f"<h2>Missing ({len(missing)})</h2>", table(missing), f"<h2>Late ({len(late)})</h2>", table(late),
+        f"<h2>Odd submissions ({len(odd)})</h2>", table(odd),
     ]
     Path(path).write_text("<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>Class report</title>"
                           "<style>body{font-family:sans-serif;margin:2em}td,th{padding:2px 8px}</style>"
