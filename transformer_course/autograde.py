@@ -21,7 +21,8 @@ from tqdm import tqdm
 from traitlets.config import Config
 
 from .course import check, CourseError
-from .kernels import ForkingExecute, notebook_imports
+from .kernels import ForkingExecute, ForkingSafeExecute, notebook_imports
+from .safe_execute import SafeExecute
 
 SQLITE_BUSY_TIMEOUT = 300  # seconds a writer waits for the SQLite lock
 RETRIES = 1
@@ -45,7 +46,8 @@ def worker_config(course):
     config.Execute.shutdown_kernel = "immediate"
     preprocessors = config.Autograde.get("autograde_preprocessors",
                                          Autograde.class_traits()["autograde_preprocessors"].default())
-    config.Autograde.autograde_preprocessors = [ForkingExecute if p is Execute else p for p in preprocessors]
+    forking = {Execute: ForkingExecute, SafeExecute: ForkingSafeExecute}
+    config.Autograde.autograde_preprocessors = [forking.get(p, p) for p in preprocessors]
     config.ForkingKernelManager.preload = notebook_imports(course.notebook("source"))
     return config
 

@@ -25,6 +25,8 @@ from jupyter_client.provisioning import LocalProvisioner
 from nbgrader.preprocessors import Execute
 from traitlets import List
 
+from .safe_execute import SafeExecute
+
 _zygote = None
 
 
@@ -124,6 +126,14 @@ class ForkingKernelManager(AsyncKernelManager):
 
 class ForkingExecute(Execute):
     """nbgrader's Execute preprocessor (same config, same execution) on forked kernels."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("kernel_manager_class", ForkingKernelManager)
+        super().__init__(**kwargs)
+
+
+class ForkingSafeExecute(SafeExecute):
+    """SafeExecute on forked kernels when the sandbox is off; sandboxed kernels start as usual."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("kernel_manager_class", ForkingKernelManager)
