@@ -68,6 +68,7 @@ def _api(root, timeout=TIMEOUT, **sandbox):
     config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
     config.CourseDirectory.root = str(root)
     config.Execute.timeout = timeout
+    config.SafeExecute.notebook_timeout = sandbox.pop("notebook_timeout", 600)
     config.Sandbox.update(sandbox)
     return NbGraderAPI(CourseDirectory(config=config), config=config)
 
@@ -249,6 +250,22 @@ def test_cpu_limit_kills_the_kernel_and_keeps_earlier_credit(course, honest):
     scores, total, nb = autograde(course, "burner", timeout=60, cpu_limit=6)
     assert scores == _expected(**{e: True for e in EXERCISES[7:]}) and total == FULL - 14
     assert [o.ename for o in _outputs(nb, "kv_cache_bytes") if o.output_type == "error"][0] == "DeadKernelError"
+
+
+def test_segfault_keeps_earlier_credit(course, honest):
+    """A segfault in exercise 6's answer kills the kernel: exercises 1-5 keep their points."""
+    submit(course, "crasher", layer_norm="import ctypes\nctypes.string_at(0)\n")
+    scores, total, nb = autograde(course, "crasher")
+    assert scores == _expected(**{e: True for e in EXERCISES[5:]}) and total == 18
+    assert [o.ename for o in _outputs(nb, "layer_norm") if o.output_type == "error"][0] == "DeadKernelError"
+
+
+def test_notebook_time_limit_keeps_earlier_credit(course, honest):
+    """A slow answer uses up an 8 s notebook limit: later cells are not run, earlier checks count."""
+    submit(course, "slow", head_dim="import time\ntime.sleep(10)\n" + SOLUTIONS["head_dim"])
+    scores, total, nb = autograde(course, "slow", timeout=15, notebook_timeout=8)
+    assert scores == _expected(**{e: True for e in EXERCISES[2:]}) and total == 8
+    assert "past its limit of 8 s" in _outputs(nb, "head_dim_example")[0].evalue
 
 
 def test_huge_output_is_truncated(course, honest):

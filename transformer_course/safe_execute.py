@@ -5,6 +5,8 @@
   bwrap is an error, never a silent fallback.
 - A cell that times out is interrupted (nbgrader's ``Execute.timeout``) and scores 0; the next
   cells still run. If the kernel does not come back, it is treated as dead.
+- A notebook that runs past ``notebook_timeout`` seconds in all gets no further cells run: they
+  score 0 and the checks that ran keep their credit.
 - A dead kernel (``os._exit``, a crash, the memory or CPU cap) fails that cell and every later
   code cell instead of failing the whole submission, so the checks that ran keep their credit.
 - Each output stream (stdout, stderr) of a cell, and each text value of a rich output, keeps at
@@ -12,6 +14,7 @@
 """
 import os
 import tempfile
+import time
 
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -38,6 +41,10 @@ class SafeExecute(Execute):
         100_000, help="Characters kept per output stream of a cell and per text of a rich output (-1: no limit)."
     ).tag(config=True)
 
+    notebook_timeout = Integer(
+        600, help="Seconds a whole notebook may run; cells that would start later are not run (-1: no limit)."
+    ).tag(config=True)
+
     @default("sandbox")
     def _sandbox_default(self):
         value = os.environ.get("COURSE_SANDBOX", "on").strip().lower()
@@ -47,6 +54,7 @@ class SafeExecute(Execute):
 
     def preprocess(self, nb, resources=None, km=None):
         self._dead = None
+        self._deadline = time.monotonic() + self.notebook_timeout if self.notebook_timeout >= 0 else None
         if not self.sandbox:
             self.log.warning("COURSE_SANDBOX=off: student code runs without a sandbox")
             return super().preprocess(nb, resources, km)
@@ -84,6 +92,9 @@ class SafeExecute(Execute):
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code" or not cell.source.strip():
             return cell, resources
+        if not self._dead and self._deadline is not None and time.monotonic() > self._deadline:
+            self._dead = f"the notebook ran past its limit of {self.notebook_timeout} s"
+            self.log.warning("Cell %d: %s; it and later cells are not run", index, self._dead)
         if self._dead:
             cell.outputs = [_error("KernelDied", f"not run: {self._dead}")]
             return cell, resources
