@@ -84,13 +84,14 @@ class Sandbox(Configurable):
 
     def _mounts(self):
         python = {sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))}
-        args = []
+        # The private /tmp first: a Python installation under /tmp is bound on top of it.
+        args = ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
         for path in list(self.readonly_paths) + sorted(python):
             if os.path.islink(path) and os.path.dirname(path) == "/":
                 args += ["--symlink", os.readlink(path), path]
             elif os.path.exists(path):
                 args += ["--ro-bind", path, path]
-        return args + ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+        return args
 
     def command(self, argv, cwd, writable=(), readable=()):
         """bwrap command running argv in cwd, with extra writable and read-only bind mounts."""
