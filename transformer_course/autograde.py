@@ -10,6 +10,7 @@ grading still fails is graded once more, which `force` makes idempotent.
 """
 import os
 import re
+import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 
@@ -17,6 +18,7 @@ from nbgrader.api import MissingEntry
 from nbgrader.converters import Autograde
 from nbgrader.preprocessors import Execute
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SAWarning
 from tqdm import tqdm
 from traitlets.config import Config
 
@@ -56,6 +58,8 @@ def _start_worker(config):
     global _api
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
+
+    warnings.filterwarnings("ignore", category=SAWarning)  # nbgrader's own SQLAlchemy use, as in course.py
 
     _api = NbGraderAPI(CourseDirectory(config=config), config=config)
 

@@ -17,6 +17,7 @@ def export(course, to="grades.csv", exporter=None):
     config.ExportApp.plugin_class = exporter or EXPORTS[to]
     config.ExportPlugin.to = str(course.root / to)
     config.ExportPlugin.assignment = [course.assignment]
+    config.ExportApp.log_level = "WARN"
     app = ExportApp(config=config)
     app.initialize([])
     app.start()
