@@ -1,4 +1,5 @@
 """Parallel autograde against plain serial `nbgrader autograde` on the same submissions."""
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -62,3 +63,55 @@ def test_regrading_is_idempotent_and_the_command_reports_each_student(parallel, 
     lines = capsys.readouterr().out.splitlines()
     assert "  sim-perfect: graded" in lines and any(l.startswith(f"  {BROKEN}: unreadable") for l in lines)
     assert grade_rows(course) == before
+
+
+PLANT = """\
+    import os, subprocess
+    os.makedirs("/tmp/.ipython/profile_default/startup", exist_ok=True)
+    with open("/tmp/.ipython/profile_default/startup/00-planted.py", "w") as f:
+        f.write("import builtins; builtins.PLANTED = True")
+    for path in ("/tmp/planted", "/dev/shm/planted", "/dev/planted"):
+        open(path, "w").close()
+    subprocess.Popen(["sleep", "600"], start_new_session=True)
+"""
+PROBE = """\
+    import builtins, json, os
+
+    def sleeping(pid):
+        try:
+            return b"sleep" in open(f"/proc/{pid}/cmdline", "rb").read()
+        except OSError:
+            return False
+
+    files = ["/tmp/planted", "/dev/shm/planted", "/dev/planted", "/tmp/.ipython/profile_default/startup/00-planted.py"]
+    seen = {"startup": hasattr(builtins, "PLANTED"), "files": [p for p in files if os.path.exists(p)],
+            "sleepers": [p for p in os.listdir("/proc") if p.isdigit() and sleeping(p)],
+            "folders": len(os.listdir("../.."))}
+    with open("probe.json", "w") as f:
+        json.dump(seen, f)
+"""
+KILL_ZYGOTE = "    import os, signal, time\n    os.kill(os.getppid(), signal.SIGKILL)\n    time.sleep(60)\n"
+
+
+def test_kernels_of_one_sandbox_never_meet(tmp_path):
+    """One worker forks every kernel from one sandboxed zygote: a kernel finds nothing that an
+    earlier one left (files, IPython startup scripts, processes), and one that kills the zygote
+    only loses what os._exit would lose it."""
+    course = make_course(tmp_path)
+    reference = simulate.solutions(course)
+    students = {"planter": dict(reference, head_dim=PLANT + reference["head_dim"]),
+                "zygote-killer": dict(reference, causal_mask=KILL_ZYGOTE + reference["causal_mask"]),
+                "exiter": dict(reference, causal_mask="    import os\n    os._exit(3)\n"),
+                "prober": dict(reference, head_dim=PROBE + reference["head_dim"]),
+                "perfect": reference}
+    for student, bodies in students.items():
+        submit(course, student, bodies)
+    assert autograde(course, list(students), jobs=1) == dict.fromkeys(students)
+
+    probe = course.path("autograded", "prober") / "probe.json"  # written in the sandbox, copied back
+    assert json.loads(probe.read_text()) == {"startup": False, "files": [], "sleepers": [], "folders": 1}
+    totals = {}
+    for student, _, _, score, _ in grade_rows(course):
+        totals[student] = totals.get(student, 0) + score
+    assert totals["planter"] == totals["prober"] == totals["perfect"] == 41
+    assert totals["zygote-killer"] == totals["exiter"] < 41

@@ -2,33 +2,44 @@
 
 A fresh `python -m ipykernel_launcher` spends most of its life importing ipykernel and then, in
 the notebook's setup cell, NumPy, matplotlib and seaborn. `ForkingExecute` is nbgrader's Execute
-with a kernel manager whose kernels are forked from a zygote process (one per grading process)
-that imported those once. The forked kernel is a process and session of its own with the same
-command line, environment and folder as a fresh kernel, no notebook code run. What differs: those
-modules are already imported (before the shell, not by the setup cell) and the str hash seed is
-the zygote's. Grades are unchanged; tests/test_parallel.py and the benchmark compare them.
+with a kernel manager whose kernels are forked from a zygote process (zygote.py, one per grading
+process) that imported those once. The forked kernel is a process and session of its own with the
+same command line, environment and folder as a fresh kernel, no notebook code run. What differs:
+those modules are already imported (before the shell, not by the setup cell) and the str hash seed
+is the zygote's. Grades are unchanged; tests/test_parallel.py and the benchmark compare them.
+
+`ForkingSafeExecute` does the same for SafeExecute's sandboxed kernels: the zygote then lives in a
+bubblewrap sandbox of its own (the same mounts and limits as a sandboxed kernel) that binds one
+private folder of the grading process. Each kernel runs in a fresh sub-folder of it holding a copy
+of the notebook's folder, one kernel at a time, and the zygote wipes the sandbox between kernels.
 """
 import ast
+import errno
+import filecmp
+import importlib.util
 import json
 import os
+import select
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
+from contextlib import contextmanager
 from multiprocessing.util import Finalize
 from pathlib import Path
 
 import nbformat
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
+from jupyter_core.utils import run_sync
 from nbgrader.preprocessors import Execute
-from traitlets import List
+from traitlets import Instance, List
 
 from .safe_execute import SafeExecute
-
-_zygote = None
-
+from .sandbox import LAUNCHER, Sandbox
 
 def notebook_imports(path):
     """Top-level modules imported by the notebook's read-only cells (setup and helpers)."""
@@ -45,36 +56,89 @@ def notebook_imports(path):
     return list(dict.fromkeys(modules))
 
 
-def fork_kernel(argv, env, cwd, preload):
-    """Ask this process's zygote (started on first use) for a kernel; return its pid."""
-    global _zygote
-    if _zygote is None or _zygote.poll() is not None:
-        _zygote = subprocess.Popen([sys.executable, str(Path(__file__).with_name("zygote.py")), *preload],
-                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        Finalize(_zygote, _zygote.kill, exitpriority=10)
-    _zygote.stdin.write(json.dumps({"argv": argv, "env": env, "cwd": str(cwd)}) + "\n")
-    _zygote.stdin.flush()
-    pid = _zygote.stdout.readline()
-    if not pid:
-        raise RuntimeError("the kernel zygote exited; its error is on stderr")
-    return int(pid)
+TIMEOUT = 30  # seconds the zygote may take to answer; after that it is killed
+
+
+class ZygoteError(RuntimeError):
+    """The zygote died or stopped answering (and is killed): its kernels are gone."""
+
+
+class Zygote:
+    """A zygote process (zygote.py) and its request pipe; in its own sandbox when given one."""
+
+    def __init__(self, preload, sandbox=None):
+        script = str(Path(__file__).with_name("zygote.py"))
+        argv = [sys.executable, script, *preload]
+        self.sandboxed = sandbox is not None
+        if self.sandboxed:
+            limits = json.dumps(sandbox.limits())
+            argv = sandbox.command([sys.executable, script, f"--sandbox={limits}", *preload], sandbox_root(),
+                                   readable=[script])
+        self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.close = Finalize(self, _stop, args=(self.process,), exitpriority=10)
+
+    def request(self, **request):
+        """Send one request; return its answer, or raise ZygoteError."""
+        try:
+            self.process.stdin.write(json.dumps(request) + "\n")
+            self.process.stdin.flush()
+            ready, _, _ = select.select([self.process.stdout], [], [], TIMEOUT)
+            answer = self.process.stdout.readline() if ready else ""
+        except OSError:
+            answer = ""
+        if not answer:
+            self.close()
+            raise ZygoteError("the kernel zygote exited or hung; its error is on stderr")
+        return answer.strip()
+
+
+def _stop(process):
+    process.kill()
+    process.wait()
+
+
+_zygotes = {}
+_root = None
+
+
+def sandbox_root():
+    """This process's folder that sandboxed zygotes bind: kernels run in sub-folders of it."""
+    global _root
+    if _root is None:
+        _root = tempfile.mkdtemp(prefix="course-grading-")
+        Finalize(None, shutil.rmtree, args=(_root, True), exitpriority=0)
+    return _root
+
+
+def zygote(preload, sandbox=None):
+    """This process's running zygote for these modules and sandbox, started on first use."""
+    key = (tuple(preload), tuple(sandbox.arguments()) if sandbox else None)
+    if key not in _zygotes or _zygotes[key].process.poll() is not None:
+        _zygotes[key] = Zygote(preload, sandbox)
+    return _zygotes[key]
 
 
 class ForkedProcess:
-    """The part of `Popen` a provisioner uses, for a kernel the zygote forked (and reaps)."""
+    """The part of `Popen` a provisioner uses, for a kernel the zygote forked (and reaps).
+
+    Signals go to the kernel's process group through the zygote (a sandboxed kernel's pid is one
+    of the sandbox's PID namespace). A kernel whose zygote is gone is gone too.
+    """
 
     stdin = stdout = stderr = None
 
-    def __init__(self, pid):
+    def __init__(self, pid, zygote):
         self.pid = pid
+        self.zygote = zygote
         self.returncode = None
 
     def poll(self):
         if self.returncode is None:
             try:
-                os.kill(self.pid, 0)
-            except ProcessLookupError:
-                self.returncode = 0  # gone; its exit status went to the zygote
+                if self.zygote.request(op="poll", pid=self.pid) == "gone":
+                    self.returncode = 0  # its exit status went to the zygote
+            except ZygoteError:
+                self.returncode = -signal.SIGKILL
         return self.returncode
 
     def wait(self, timeout=None):
@@ -86,7 +150,12 @@ class ForkedProcess:
         return self.returncode
 
     def send_signal(self, signum):
-        os.kill(self.pid, signum)
+        try:
+            gone = self.zygote.request(op="signal", pid=self.pid, signal=int(signum)) == "gone"
+        except ZygoteError:
+            gone = True
+        if gone:
+            raise ProcessLookupError(errno.ESRCH, f"kernel {self.pid} is gone")
 
     def kill(self):
         self.send_signal(signal.SIGKILL)
@@ -96,25 +165,44 @@ class ForkedProcess:
 
 
 class ForkingProvisioner(LocalProvisioner):
-    """LocalProvisioner whose `python -m ipykernel_launcher` kernels come from the zygote."""
+    """LocalProvisioner whose `python -m ipykernel_launcher` kernels come from the zygote; with the
+    manager's sandbox, also the sandbox launcher's kernels that run under `sandbox_root()`."""
+
+    zygote = None
 
     async def launch_kernel(self, cmd, **kwargs):
-        forkable = sys.platform == "linux" and cmd[1:3] == ["-m", "ipykernel_launcher"]
-        if not forkable or Path(cmd[0]).resolve() != Path(sys.executable).resolve():
+        sandbox = self.parent.sandbox
+        cwd = str(kwargs.get("cwd") or os.getcwd())
+        if sandbox is None:
+            forkable = cmd[1:3] == ["-m", "ipykernel_launcher"]
+        else:
+            forkable = cmd[1:3] == ["-I", LAUNCHER] and cwd.startswith(sandbox_root() + os.sep)
+        if sys.platform != "linux" or not forkable or Path(cmd[0]).resolve() != Path(sys.executable).resolve():
             return await super().launch_kernel(cmd, **kwargs)
-        launcher = Path(sys.modules["ipykernel"].__file__).parent.parent / "ipykernel_launcher.py"
-        env = dict(kwargs.get("env") or os.environ, JPY_PARENT_PID=str(os.getpid()))  # as launch_kernel
-        self.pid = self.pgid = fork_kernel([str(launcher), *cmd[3:]], env, kwargs.get("cwd") or os.getcwd(),
-                                           self.parent.preload)
-        self.process = ForkedProcess(self.pid)
-        self.cwd = kwargs.get("cwd", Path.cwd())
+        launcher = importlib.util.find_spec("ipykernel_launcher").origin
+        env = None  # the sandbox's own
+        if sandbox is None:
+            env = dict(kwargs.get("env") or os.environ, JPY_PARENT_PID=str(os.getpid()))  # as launch_kernel
+        self.zygote = zygote(self.parent.preload, sandbox)
+        self.pid = int(self.zygote.request(op="fork", argv=[launcher, *cmd[3:]], env=env, cwd=cwd))
+        self.process = ForkedProcess(self.pid, self.zygote)
+        self.cwd = cwd
         return self.connection_info
+
+    async def cleanup(self, restart=False):
+        await super().cleanup(restart)
+        if self.zygote is not None and self.zygote.sandboxed:
+            try:
+                self.zygote.request(op="reset")  # nothing of this kernel is left for the next
+            except ZygoteError:
+                pass  # closed: the next kernel gets a new sandbox
 
 
 class ForkingKernelManager(AsyncKernelManager):
     """AsyncKernelManager with the ForkingProvisioner."""
 
     preload = List([], help="modules the zygote imports before it forks kernels").tag(config=True)
+    sandbox = Instance(Sandbox, allow_none=True, help="fork sandboxed kernels in a zygote in this sandbox")
 
     async def _async_pre_start_kernel(self, **kw):
         if self.provisioner is None:
@@ -133,8 +221,64 @@ class ForkingExecute(Execute):
 
 
 class ForkingSafeExecute(SafeExecute):
-    """SafeExecute on forked kernels when the sandbox is off; sandboxed kernels start as usual."""
+    """SafeExecute on forked kernels: from the shared zygote when the sandbox is off, else from
+    the zygote in the sandbox, each kernel in a copy of the notebook's folder (what it writes there
+    is copied back)."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("kernel_manager_class", ForkingKernelManager)
         super().__init__(**kwargs)
+
+    @contextmanager
+    def kernel_folder(self, resources):
+        if not self.sandbox:
+            with super().kernel_folder(resources) as folder:
+                yield folder
+            return
+        slot = tempfile.mkdtemp(dir=sandbox_root())
+        metadata = resources.setdefault("metadata", {})
+        original = metadata.get("path")
+        path, work = original or os.getcwd(), os.path.join(slot, "work")
+        shutil.copytree(path, work, symlinks=True)
+        metadata["path"] = work
+        try:
+            yield slot
+            _copy_back(work, path)
+        finally:
+            metadata["path"] = original
+            shutil.rmtree(slot, onerror=_writable)
+
+    def create_kernel_manager(self):
+        km = super().create_kernel_manager()
+        if self.sandbox:
+            km.sandbox = Sandbox(parent=self)
+        return km
+
+    async def async_start_new_kernel(self, **kwargs):
+        # The zygote's sandbox sets the limits: no launcher arguments.
+        await super(SafeExecute, self).async_start_new_kernel(**kwargs)
+
+    start_new_kernel = run_sync(async_start_new_kernel)
+
+
+def _copy_back(work, path):
+    """Copy the regular files the kernel wrote or changed in work to path, where nbgrader's own
+    kernel would have written them; never through a symbolic link."""
+    for folder, dirs, files in os.walk(work):
+        dest = os.path.join(path, os.path.relpath(folder, work))
+        if os.path.islink(dest) or os.path.exists(dest) and not os.path.isdir(dest):
+            dirs[:] = []
+            continue
+        for name in files:
+            source, target = os.path.join(folder, name), os.path.join(dest, name)
+            if os.path.islink(source) or not os.path.isfile(source) or os.path.islink(target):
+                continue
+            if not os.path.isfile(target) or not filecmp.cmp(source, target, shallow=False):
+                os.makedirs(dest, exist_ok=True)
+                shutil.copyfile(source, target)
+
+
+def _writable(func, path, _):
+    """rmtree's error handler: a kernel may leave folders without write permission."""
+    os.chmod(os.path.dirname(path), 0o700)
+    func(path)

@@ -65,8 +65,12 @@ class SafeExecute(Execute):
                                "`python -m transformer_course.sandbox install` (or set COURSE_SANDBOX=off)")
         self.log.info("Executing in the bubblewrap sandbox (kernel %s, %d MiB, %d CPU s)",
                       KERNEL_NAME, sandbox.memory_limit // 2**20, sandbox.cpu_limit)
-        with tempfile.TemporaryDirectory(prefix="course-kernel-") as self._ipc_dir:
+        with self.kernel_folder(resources) as self._ipc_dir:
             return super().preprocess(nb, resources, km)
+
+    def kernel_folder(self, resources):
+        """Context manager: the folder for the sandboxed kernel's connection file and sockets."""
+        return tempfile.TemporaryDirectory(prefix="course-kernel-")
 
     def create_kernel_manager(self):
         if not self.sandbox:

@@ -25,6 +25,7 @@ from traitlets import Integer, List, Unicode, default
 from traitlets.config import Application, Configurable
 
 KERNEL_NAME = "python3-sandbox"
+LAUNCHER = os.path.abspath(__file__)
 GiB = 2**30
 
 
@@ -112,11 +113,16 @@ class Sandbox(Configurable):
                 cmd += ["--setenv", name, os.environ[name]]
         return cmd + ["--", *argv]
 
+    def limits(self):
+        """{resource name: (soft, hard)} of the kernel's resource limits."""
+        return {"RLIMIT_AS": (self.memory_limit, self.memory_limit),
+                "RLIMIT_CPU": (self.cpu_limit, self.cpu_limit + 5),
+                "RLIMIT_FSIZE": (self.file_limit, self.file_limit)}
+
     def apply_limits(self):
         """Set the resource limits on this process; they are inherited by bwrap and the kernel."""
-        resource.setrlimit(resource.RLIMIT_AS, (self.memory_limit, self.memory_limit))
-        resource.setrlimit(resource.RLIMIT_CPU, (self.cpu_limit, self.cpu_limit + 5))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (self.file_limit, self.file_limit))
+        for name, value in self.limits().items():
+            resource.setrlimit(getattr(resource, name), value)
 
     def check(self):
         """Raise SandboxError unless bwrap can create this sandbox here."""
@@ -138,7 +144,7 @@ def install_kernelspec(prefix=sys.prefix):
     """
     spec = {
         # -I: the launcher runs outside the sandbox, in the student's folder; never import from there.
-        "argv": [sys.executable, "-I", os.path.abspath(__file__), "-f", "{connection_file}"],
+        "argv": [sys.executable, "-I", LAUNCHER, "-f", "{connection_file}"],
         "display_name": "Python 3 (grading sandbox)",
         "language": "python",
         "interrupt_mode": "message",
