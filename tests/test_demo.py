@@ -42,7 +42,7 @@ def test_steps_rerun_without_duplicating_rows(demo_run, capsys):
     assert cli.main(["--course", str(course.root), "export"]) == 0
     assert len(list(csv.DictReader(open(course.root / "grades.csv")))) == 6
     assert cli.main(["--course", str(course.root), "report"]) == 0
-    assert "6 students: 5 submitted (1 late), 1 missing" in capsys.readouterr().out
+    assert "6 students: 5 graded (1 late), 0 not graded, 1 missing" in capsys.readouterr().out
 
 
 def error_of(capsys, *argv):

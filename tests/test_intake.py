@@ -189,6 +189,7 @@ def test_odd_submissions(graded, subtests):
     assert intake(course) == records  # run again: renamed and repaired notebooks keep their notes
 
     text, (image, page) = report(course)
+    assert text.splitlines()[0] == "11 students: 9 graded (0 late), 2 not graded, 0 missing"
     lines = [line for line in text.splitlines() if line.startswith("intake: ")]
     assert [line.split(": ")[1] for line in lines] == sorted(CASES)
     assert "Odd submissions (9)" in page.read_text()

@@ -56,7 +56,8 @@ def notebook_imports(path):
     return list(dict.fromkeys(modules))
 
 
-TIMEOUT = 30  # seconds the zygote may take to answer; after that it is killed
+STARTUP = 300  # seconds the zygote may take to import the notebook's modules
+TIMEOUT = 30  # seconds it may take to answer a request; after that it is killed
 
 
 class ZygoteError(RuntimeError):
@@ -76,13 +77,21 @@ class Zygote:
                                    readable=[script])
         self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         self.close = Finalize(self, _stop, args=(self.process,), exitpriority=10)
+        if self._answer(STARTUP) != "ready":
+            raise ZygoteError("the kernel zygote did not start; its error is on stderr")
 
     def request(self, **request):
         """Send one request; return its answer, or raise ZygoteError."""
         try:
             self.process.stdin.write(json.dumps(request) + "\n")
             self.process.stdin.flush()
-            ready, _, _ = select.select([self.process.stdout], [], [], TIMEOUT)
+        except OSError:
+            pass
+        return self._answer(TIMEOUT)
+
+    def _answer(self, timeout):
+        try:
+            ready, _, _ = select.select([self.process.stdout], [], [], timeout)
             answer = self.process.stdout.readline() if ready else ""
         except OSError:
             answer = ""

@@ -11,6 +11,8 @@ from .course import CourseError
 from .exporters import exercise_of, exercises_of, submission_row
 from .intake import load
 
+GRADED = ("graded", "late")
+
 
 class ClassData(NamedTuple):
     students: pd.DataFrame   # index student; first/last name, status, total, late_penalty, intake notes
@@ -32,9 +34,12 @@ def class_data(course):
         students, scores, passed = {}, {}, {}
         for student in sorted(gradebook.students, key=lambda s: s.id):
             row = submission_row(gradebook, course.assignment, student.id)
+            record = intake.get(student.id, {})
+            if row["status"] == "missing" and record and not record["graded"]:
+                row["status"] = "not graded"  # submitted, but the intake kept it from grading
             students[student.id] = dict(row, first_name=student.first_name, last_name=student.last_name,
-                                        intake="; ".join(intake.get(student.id, {}).get("notes", [])))
-            if row["status"] == "missing":
+                                        intake="; ".join(record.get("notes", [])))
+            if row["status"] not in GRADED:
                 continue
             got = dict.fromkeys(exercises, 0.0)
             for cell in cells:
@@ -55,9 +60,10 @@ def class_data(course):
 def summary(data, top=3):
     """A plain-text summary that fits on one screen."""
     s = data.students
-    graded = s[s.status != "missing"]
+    graded = s[s.status.isin(GRADED)]
     late = s[s.status == "late"]
-    lines = [f"{len(s)} students: {len(graded)} submitted ({len(late)} late), {(s.status == 'missing').sum()} missing",
+    lines = [f"{len(s)} students: {len(graded)} graded ({len(late)} late), "
+             f"{(s.status == 'not graded').sum()} not graded, {(s.status == 'missing').sum()} missing",
              f"total: mean {graded.total.mean():.1f}, median {graded.total.median():.1f} of {data.max_score:g}"
              if len(graded) else "total: no submissions",
              "exercise means: " + ", ".join(f"{e} {v:.0%}" for e, v in data.scores.mean().items())]
@@ -91,10 +97,10 @@ def figure(data, path, top=10):
                 legend=False)
     axes[0, 1].set(title=f"The {len(hardest)} most failed checks", xlabel="pass rate", ylabel="", xlim=(0, 1))
     status = data.students.status
-    sns.histplot(data.students[status != "missing"], x="total", hue="status", multiple="stack",
+    sns.histplot(data.students[status.isin(GRADED)], x="total", hue="status", multiple="stack",
                  binwidth=max(1.0, data.max_score / 20), binrange=(0, data.max_score), ax=axes[1, 0])
     axes[1, 0].set(title="Total score (after late penalties)", xlabel=f"points of {data.max_score:g}")
-    counts = status.value_counts().reindex(["graded", "late", "missing"], fill_value=0)
+    counts = status.value_counts().reindex([*GRADED, "not graded", "missing"], fill_value=0)
     sns.barplot(x=counts.index, y=counts.values, hue=counts.index, ax=axes[1, 1], legend=False)
     for x, n in enumerate(counts.values):
         axes[1, 1].annotate(str(n), (x, n), ha="center", va="bottom")

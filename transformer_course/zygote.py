@@ -1,7 +1,7 @@
 """A kernel zygote: import ipykernel and the notebook's modules once, then fork one kernel per request.
 
-Run as `python zygote.py [--sandbox=LIMITS] MODULE...`. Each line on stdin is a JSON request,
-answered by one line on stdout:
+Run as `python zygote.py [--sandbox=LIMITS] MODULE...`. Once the modules are imported it writes
+"ready"; then each line on stdin is a JSON request, answered by one line on stdout:
 
 - {"op": "fork", "argv", "cwd", "env"?}: fork a child that becomes `python -m ipykernel_launcher
   ARGV` in its own session, in cwd, with env (default: the zygote's), a fresh NumPy seed; answer
@@ -11,9 +11,10 @@ answered by one line on stdout:
 - {"op": "reset"}: only with --sandbox; answer "ok".
 
 With ``--sandbox='{"RLIMIT_AS": [soft, hard], ...}'`` the zygote runs inside a bubblewrap sandbox
-of its own (see kernels.py) and serves one kernel at a time: each kernel gets those resource limits,
-and before each fork and on "reset" the zygote kills every other process of the sandbox and removes
-what was added to its writable places (/tmp, /dev), so no kernel sees what an earlier one left. If that fails it exits, and the grader starts a new sandbox. The zygote is not dumpable:
+of its own (see kernels.py) and serves one kernel at a time: each kernel gets those resource
+limits, and before each fork and on "reset" the zygote kills every other process of the sandbox
+and removes what was added to its writable places (/tmp, /dev), so no kernel sees what an earlier
+one left. If that fails it exits, and the grader starts a new sandbox. The zygote is not dumpable:
 kernels (same user, no capabilities) cannot ptrace it or read its memory and file descriptors.
 
 The zygote reaps its children and exits when stdin closes.
@@ -152,6 +153,8 @@ def serve(preload, limits):
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped as they exit
     replies = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # kernels write to stderr, never into the replies
+    replies.write("ready\n")
+    replies.flush()
     for line in sys.stdin:
         request = json.loads(line)
         op = request["op"]
