@@ -75,7 +75,7 @@ PLANT = """\
     subprocess.Popen(["sleep", "600"], start_new_session=True)
 """
 PROBE = """\
-    import builtins, json, os
+    import builtins, json, os, socket
 
     def sleeping(pid):
         try:
@@ -83,10 +83,20 @@ PROBE = """\
         except OSError:
             return False
 
+    def network():
+        try:
+            socket.create_connection(("1.1.1.1", 80), timeout=2)
+            return "reached"
+        except OSError:
+            return "blocked"
+
     files = ["/tmp/planted", "/dev/shm/planted", "/dev/planted", "/tmp/.ipython/profile_default/startup/00-planted.py"]
+    limits = {line[:26].strip(): line[26:].split()[0] for line in open("/proc/self/limits").read().splitlines()}
     seen = {"startup": hasattr(builtins, "PLANTED"), "files": [p for p in files if os.path.exists(p)],
             "sleepers": [p for p in os.listdir("/proc") if p.isdigit() and sleeping(p)],
-            "folders": len(os.listdir("../.."))}
+            "folders": len(os.listdir("../..")), "network": network(),
+            "limits": [limits[name] for name in ("Max address space", "Max cpu time", "Max file size")],
+            "capabilities": open("/proc/self/status").read().split("CapEff:")[1].split()[0]}
     with open("probe.json", "w") as f:
         json.dump(seen, f)
 """
@@ -94,9 +104,9 @@ KILL_ZYGOTE = "    import os, signal, time\n    os.kill(os.getppid(), signal.SIG
 
 
 def test_kernels_of_one_sandbox_never_meet(tmp_path):
-    """One worker forks every kernel from one sandboxed zygote: a kernel finds nothing that an
-    earlier one left (files, IPython startup scripts, processes), and one that kills the zygote
-    only loses what os._exit would lose it."""
+    """One worker forks every kernel from one sandboxed zygote: a kernel has the sandbox's limits,
+    no network, no capabilities, and finds nothing that an earlier one left (files, IPython startup
+    scripts, processes); one that kills the zygote only loses what os._exit would lose it."""
     course = make_course(tmp_path)
     reference = simulate.solutions(course)
     students = {"planter": dict(reference, head_dim=PLANT + reference["head_dim"]),
@@ -109,7 +119,9 @@ def test_kernels_of_one_sandbox_never_meet(tmp_path):
     assert autograde(course, list(students), jobs=1) == dict.fromkeys(students)
 
     probe = course.path("autograded", "prober") / "probe.json"  # written in the sandbox, copied back
-    assert json.loads(probe.read_text()) == {"startup": False, "files": [], "sleepers": [], "folders": 1}
+    assert json.loads(probe.read_text()) == {
+        "startup": False, "files": [], "sleepers": [], "folders": 1, "network": "blocked",
+        "limits": [str(2**31), "600", str(2**28)], "capabilities": "0000000000000000"}
     totals = {}
     for student, _, _, score, _ in grade_rows(course):
         totals[student] = totals.get(student, 0) + score

@@ -41,6 +41,7 @@ from traitlets import Instance, List
 from .safe_execute import SafeExecute
 from .sandbox import LAUNCHER, Sandbox
 
+
 def notebook_imports(path):
     """Top-level modules imported by the notebook's read-only cells (setup and helpers)."""
     modules = []
