@@ -71,7 +71,10 @@ PLANT = """\
     with open("/tmp/.ipython/profile_default/startup/00-planted.py", "w") as f:
         f.write("import builtins; builtins.PLANTED = True")
     for path in ("/tmp/planted", "/dev/shm/planted", "/dev/planted"):
-        open(path, "w").close()
+        try:
+            open(path, "w").close()
+        except OSError:  # /dev is read-only
+            pass
     subprocess.Popen(["sleep", "600"], start_new_session=True)
 """
 PROBE = """\

@@ -143,6 +143,8 @@ _probe("network_grader", lambda: socket.create_connection(("127.0.0.1", {port}),
 _probe("network_internet", lambda: socket.create_connection(("1.1.1.1", 80), timeout=2))
 _probe("memory_3GB", lambda: len(bytearray(3 * 2**30)))
 _probe("workdir_write", lambda: open("scratch.txt", "w").write("ok"))
+_probe("dev_write", lambda: open("/dev/planted", "w"))
+_probe("tmp_fill", lambda: [open(f"/tmp/fill{{i}}", "wb").write(bytes(200 * 2**20)) for i in range(2)])
 print(json.dumps(_probes))
 '''
 
@@ -167,7 +169,8 @@ def _digest(root):
 
 
 def test_hostile_submission_sees_nothing_and_changes_nothing(course, honest, monkeypatch):
-    """Gradebook, source/, other students, home, secrets and network are out of reach; 3 GB fails."""
+    """Gradebook, source/, other students, home, secrets and network are out of reach; 3 GB of
+    memory, 400 MB in /tmp and writing to /dev fail."""
     home = Path.home()
     python = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix)}
     home_entries = {p.name for p in home.iterdir() if not any(p in q.parents or p == q for q in python)}
@@ -204,6 +207,7 @@ def test_hostile_submission_sees_nothing_and_changes_nothing(course, honest, mon
     assert all(result.startswith("BLOCKED") for result in probes.values()), probes
     assert probes["network_grader"] == "BLOCKED ConnectionRefusedError"
     assert probes["memory_3GB"] == "BLOCKED MemoryError"
+    assert probes["dev_write"] == probes["tmp_fill"] == "BLOCKED OSError"  # read-only /dev; 256 MiB /tmp
     assert (course / "autograded" / "hostile" / ASSIGNMENT / "scratch.txt").read_text() == "ok"
     assert total == FULL and scores == POINTS
 

@@ -3,7 +3,7 @@
 The kernel, without capabilities, sees the system read-only (``/usr``, harmless files of ``/etc``,
 the Python installation), its own working folder read-write, a private ``/tmp`` and nothing
 else: no home, no course folder (so no gradebook, ``source/``, exchange or other students), no
-network. Its address space, CPU time and file sizes are capped. It talks to the grader over ZMQ
+network. Its address space, CPU time, file sizes and private /tmp and /dev/shm are capped. It talks to the grader over ZMQ
 ``ipc`` sockets in a folder bound into the sandbox.
 
     python -m transformer_course.sandbox install [--prefix=PREFIX]   # write the kernelspec
@@ -51,6 +51,10 @@ class Sandbox(Configurable):
     file_limit = Integer(
         help="Largest file the kernel may write (RLIMIT_FSIZE) in bytes; env COURSE_SANDBOX_FILE, default 256 MiB."
     ).tag(config=True)
+    tmp_limit = Integer(
+        help="Size in bytes of each of the private /tmp and /dev/shm (tmpfs, so in memory); "
+        "env COURSE_SANDBOX_TMP, default 256 MiB."
+    ).tag(config=True)
     readonly_paths = List(
         Unicode(), help="Paths visible read-only (top-level symlinks stay symlinks, missing ones are skipped); "
         "the Python installation is always added. Only harmless files of /etc by default."
@@ -72,6 +76,10 @@ class Sandbox(Configurable):
     def _file_limit_default(self):
         return _env_int("COURSE_SANDBOX_FILE", 256 * 2**20)
 
+    @default("tmp_limit")
+    def _tmp_limit_default(self):
+        return _env_int("COURSE_SANDBOX_TMP", 256 * 2**20)
+
     @default("readonly_paths")
     def _readonly_paths_default(self):
         etc = ["ld.so.cache", "localtime", "passwd", "group", "nsswitch.conf", "hosts", "mime.types",
@@ -85,8 +93,11 @@ class Sandbox(Configurable):
 
     def _mounts(self):
         python = {sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))}
-        # The private /tmp first: a Python installation under /tmp is bound on top of it.
-        args = ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+        # The private /tmp first: a Python installation under /tmp is bound on top of it. /dev is
+        # read-only but for its devices and a private /dev/shm; both tmpfs have a size limit.
+        size = str(self.tmp_limit)
+        args = ["--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm", "--remount-ro", "/dev", "--proc", "/proc",
+                "--size", size, "--tmpfs", "/tmp"]
         for path in list(self.readonly_paths) + sorted(python):
             if os.path.islink(path) and os.path.dirname(path) == "/":
                 args += ["--symlink", os.readlink(path), path]

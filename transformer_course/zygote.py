@@ -13,7 +13,7 @@ Run as `python zygote.py [--sandbox=LIMITS] MODULE...`. Once the modules are imp
 With ``--sandbox='{"RLIMIT_AS": [soft, hard], ...}'`` the zygote runs inside a bubblewrap sandbox
 of its own (see kernels.py) and serves one kernel at a time: each kernel gets those resource
 limits, and before each fork and on "reset" the zygote kills every other process of the sandbox
-and removes what was added to its writable places (/tmp, /dev), so no kernel sees what an earlier
+and removes what was added to /tmp, /dev and /dev/shm, so no kernel sees what an earlier
 one left. If that fails it exits, and the grader starts a new sandbox. The zygote is not dumpable:
 kernels (same user, no capabilities) cannot ptrace it or read its memory and file descriptors.
 
@@ -31,7 +31,7 @@ import sys
 import time
 
 PR_SET_DUMPABLE = 4
-SCRATCH = ("/tmp", "/dev")
+SCRATCH = ("/tmp", "/dev", "/dev/shm")
 
 
 def _prctl_dumpable(flag):
@@ -73,7 +73,7 @@ def run_kernel(request, limits):
 
 
 def _snapshot():
-    """{path: (inode, mode)} of the writable places /tmp and /dev, not crossing mount points."""
+    """{path: (inode, mode)} of what is in SCRATCH, not crossing mount points."""
     entries = {}
     for top in SCRATCH:
         entries[top] = os.lstat(top)[1:3]
@@ -112,8 +112,8 @@ def _remove(path):
 
 
 def reset(initial):
-    """Kill every other process of the sandbox and remove what they added to /tmp and /dev; exit if
-    that fails or if they changed what was there."""
+    """Kill every other process of the sandbox and remove what they added to SCRATCH; exit if that
+    fails or if they changed what was there."""
     for _ in range(200):
         others = _others()
         if not others:
