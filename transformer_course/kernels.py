@@ -34,7 +34,6 @@ from pathlib import Path
 import nbformat
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
-from jupyter_core.utils import run_sync
 from nbgrader.preprocessors import Execute
 from traitlets import Instance, List
 
@@ -194,7 +193,8 @@ class ForkingProvisioner(LocalProvisioner):
         if sandbox is None:
             env = dict(kwargs.get("env") or os.environ, JPY_PARENT_PID=str(os.getpid()))  # as launch_kernel
         self.zygote = zygote(self.parent.preload, sandbox)
-        self.pid = int(self.zygote.request(op="fork", argv=[launcher, *cmd[3:]], env=env, cwd=cwd))
+        args = [arg for arg in cmd[3:] if not arg.startswith("--Sandbox.")]  # the zygote's sandbox has them
+        self.pid = int(self.zygote.request(op="fork", argv=[launcher, *args], env=env, cwd=cwd))
         self.process = ForkedProcess(self.pid, self.zygote)
         self.cwd = cwd
         return self.connection_info
@@ -263,12 +263,6 @@ class ForkingSafeExecute(SafeExecute):
         if self.sandbox:
             km.sandbox = Sandbox(parent=self)
         return km
-
-    async def async_start_new_kernel(self, **kwargs):
-        # The zygote's sandbox sets the limits: no launcher arguments.
-        await super(SafeExecute, self).async_start_new_kernel(**kwargs)
-
-    start_new_kernel = run_sync(async_start_new_kernel)
 
 
 def _copy_back(work, path):
