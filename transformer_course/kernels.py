@@ -39,6 +39,7 @@ from traitlets import Instance, List
 
 from .safe_execute import SafeExecute
 from .sandbox import LAUNCHER, Sandbox
+from .zygote import remove
 
 
 def notebook_imports(path):
@@ -256,7 +257,7 @@ class ForkingSafeExecute(SafeExecute):
             _copy_back(work, path)
         finally:
             metadata["path"] = original
-            shutil.rmtree(slot, onerror=_writable)
+            remove(slot)
 
     def create_kernel_manager(self):
         km = super().create_kernel_manager()
@@ -280,9 +281,3 @@ def _copy_back(work, path):
             if not os.path.isfile(target) or not filecmp.cmp(source, target, shallow=False):
                 os.makedirs(dest, exist_ok=True)
                 shutil.copyfile(source, target)
-
-
-def _writable(func, path, _):
-    """rmtree's error handler: a kernel may leave folders without write permission."""
-    os.chmod(os.path.dirname(path), 0o700)
-    func(path)

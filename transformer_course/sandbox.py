@@ -3,8 +3,8 @@
 The kernel, without capabilities, sees the system read-only (``/usr``, harmless files of ``/etc``,
 the Python installation), its own working folder read-write, a private ``/tmp`` and nothing
 else: no home, no course folder (so no gradebook, ``source/``, exchange or other students), no
-network. Its address space, CPU time, file sizes and private /tmp and /dev/shm are capped. It talks to the grader over ZMQ
-``ipc`` sockets in a folder bound into the sandbox.
+network. Its address space, CPU time, file sizes and private /tmp and /dev/shm are capped. It
+talks to the grader over ZMQ ``ipc`` sockets in a folder bound into the sandbox.
 
     python -m transformer_course.sandbox install [--prefix=PREFIX]   # write the kernelspec
     python -I transformer_course/sandbox.py -f CONNECTION_FILE       # what the kernelspec runs

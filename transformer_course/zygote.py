@@ -99,7 +99,8 @@ def _others():
     return pids
 
 
-def _remove(path):
+def remove(path):
+    """Remove a file or a folder tree, also folders a kernel left without write permission."""
     def writable(func, target, _):
         os.chmod(os.path.dirname(target), 0o700)
         os.chmod(target, 0o700)
@@ -129,7 +130,7 @@ def reset(initial):
     try:
         for path in sorted(set(_snapshot()) - set(initial)):
             if os.path.lexists(path):
-                _remove(path)
+                remove(path)
         changed = _snapshot() != initial
     except OSError as error:
         sys.exit(f"zygote: cannot clean up after a kernel: {error}")
