@@ -4,6 +4,7 @@ Screenshots go to $BROWSER_SCREENSHOTS/<test> (default: the test's tmp folder); 
 Chromium is Debian's (/usr/bin/chromium, or $CHROMIUM); Playwright's own browsers are not used.
 """
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import Error as PlaywrightError, expect, sync_playwright
 
 from transformer_course import ASSIGNMENT, NOTEBOOK, lab
 
@@ -217,10 +218,21 @@ def submit_as(student, course, tmp_path):
 
 
 def close_log(frame, message):
-    """Wait for formgrader's log dialog to say `message`, then close it."""
+    """Wait for formgrader's log dialog to say `message`, then close it.
+
+    Bootstrap slides the dialog in; a click that lands while it still moves misses the OK
+    button (seen once in CI), so OK is clicked again while the dialog stays open.
+    """
     dialog = frame.locator(".modal")
     expect(dialog).to_contain_text(message, timeout=SLOW)
-    dialog.locator(".modal-footer button").click()
+    expect(dialog).to_have_class(re.compile(r"\bin\b"))
+    for _ in range(5):
+        try:
+            dialog.locator(".modal-footer button").click(timeout=5_000)
+            expect(dialog).to_be_hidden(timeout=5_000)
+            break
+        except (AssertionError, PlaywrightError):
+            continue
     expect(dialog).to_be_hidden()
     expect(frame.locator(".modal-backdrop")).to_have_count(0)
 
