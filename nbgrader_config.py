@@ -18,7 +18,8 @@ c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"[\s\S]"
 
 # Untrusted submissions: autograde runs each notebook in a bubblewrap sandbox (no network, no
-# course or home folder, memory and CPU caps; COURSE_SANDBOX=off opts out) and survives
+# course or home folder, memory and CPU caps, where cgroups allow a cap on processes and on the
+# memory of all of them; COURSE_SANDBOX=off opts out) and survives
 # timeouts, dead kernels and huge outputs. Install the kernelspec once:
 #   python -m transformer_course.sandbox install
 # Students' JupyterLab keeps the plain python3 kernel of the notebook.

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from transformer_course import cli, simulate
+from transformer_course import cgroup, cli, simulate
 from transformer_course.autograde import autograde
 from transformer_course.report import grade_rows
 
@@ -78,7 +78,7 @@ PLANT = """\
     subprocess.Popen(["sleep", "600"], start_new_session=True)
 """
 PROBE = """\
-    import builtins, json, os, socket
+    import builtins, json, os, socket, time
 
     def sleeping(pid):
         try:
@@ -100,16 +100,32 @@ PROBE = """\
             "folders": len(os.listdir("../..")), "network": network(),
             "limits": [limits[name] for name in ("Max address space", "Max cpu time", "Max file size")],
             "capabilities": open("/proc/self/status").read().split("CapEff:")[1].split()[0]}
+    children = []
+    try:
+        for _ in range(200):
+            pid = os.fork()
+            if pid == 0:
+                time.sleep(60)
+                os._exit(0)
+            children.append(pid)
+    except OSError:  # the sandbox's cgroup is full
+        pass
+    for pid in children:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+    seen["forks"] = len(children)
     with open("probe.json", "w") as f:
         json.dump(seen, f)
 """
+FORK_BOMB = "    import os\n    while True:\n        os.fork()\n"
 KILL_ZYGOTE = "    import os, signal, time\n    os.kill(os.getppid(), signal.SIGKILL)\n    time.sleep(60)\n"
 
 
 def test_kernels_of_one_sandbox_never_meet(tmp_path):
-    """One worker forks every kernel from one sandboxed zygote: a kernel has the sandbox's limits,
-    no network, no capabilities, and finds nothing that an earlier one left (files, IPython startup
-    scripts, processes); one that kills the zygote only loses what os._exit would lose it."""
+    """One worker forks every kernel from one sandboxed zygote: a kernel has the sandbox's limits
+    (and its cgroup's cap on tasks, where cgroups can be made), no network, no capabilities, and
+    finds nothing that an earlier one left (files, IPython startup scripts, processes); one that
+    kills the zygote only loses what os._exit would lose it."""
     course = make_course(tmp_path)
     reference = simulate.solutions(course)
     students = {"planter": dict(reference, head_dim=PLANT + reference["head_dim"]),
@@ -121,8 +137,10 @@ def test_kernels_of_one_sandbox_never_meet(tmp_path):
         submit(course, student, bodies)
     assert autograde(course, list(students), jobs=1) == dict.fromkeys(students)
 
-    probe = course.path("autograded", "prober") / "probe.json"  # written in the sandbox, copied back
-    assert json.loads(probe.read_text()) == {
+    probe = json.loads(course.path("autograded", "prober").joinpath("probe.json").read_text())  # copied back
+    forks = probe.pop("forks")
+    assert forks < 128 if cgroup.available() else forks == 200  # tasks of the whole sandbox are capped
+    assert probe == {
         "startup": False, "files": [], "sleepers": [], "folders": 1, "network": "blocked",
         "limits": [str(2**31), "600", str(2**28)], "capabilities": "0000000000000000"}
     totals = {}
@@ -130,3 +148,21 @@ def test_kernels_of_one_sandbox_never_meet(tmp_path):
         totals[student] = totals.get(student, 0) + score
     assert totals["planter"] == totals["prober"] == totals["perfect"] == 41
     assert totals["zygote-killer"] == totals["exiter"] < 41
+
+
+@pytest.mark.skipif(not cgroup.available(), reason="no cgroups here: the sandbox cannot cap its tasks")
+def test_fork_bomb_fills_only_its_own_cgroup(tmp_path, monkeypatch):
+    """A fork bomb in a kernel forked by the sandboxed zygote stops at 64 tasks; the zygote wipes
+    its processes and the next student of that worker is graded in full."""
+    monkeypatch.setenv("COURSE_SANDBOX_PROCESSES", "64")
+    course = make_course(tmp_path)
+    reference = simulate.solutions(course)
+    students = {"bomber": dict(reference, kv_cache_bytes=FORK_BOMB + reference["kv_cache_bytes"]),
+                "perfect": reference}
+    for student, bodies in students.items():
+        submit(course, student, bodies)
+    assert autograde(course, list(students), jobs=1) == dict.fromkeys(students)
+    totals = {}
+    for student, _, _, score, _ in grade_rows(course):
+        totals[student] = totals.get(student, 0) + score
+    assert totals["perfect"] == 41 and 41 - 14 <= totals["bomber"] <= 41 - 3  # exercise 8 lost, 1-7 kept

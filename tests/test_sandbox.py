@@ -21,7 +21,7 @@ from traitlets.config.loader import PyFileConfigLoader
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from transformer_course import ASSIGNMENT, NOTEBOOK  # noqa: E402
+from transformer_course import ASSIGNMENT, NOTEBOOK, cgroup  # noqa: E402
 from transformer_course.safe_execute import TRUNCATED, SafeExecute  # noqa: E402
 from transformer_course.sandbox import install_kernelspec  # noqa: E402
 
@@ -310,3 +310,31 @@ def test_bad_opt_out_value_is_an_error(monkeypatch):
     monkeypatch.setenv("COURSE_SANDBOX", "maybe")
     with pytest.raises(ValueError, match="COURSE_SANDBOX must be 'on' or 'off'"):
         SafeExecute().sandbox
+
+
+@pytest.mark.skipif(not cgroup.available(), reason="no cgroups here: the sandbox cannot cap its tasks")
+def test_fork_bomb_fills_only_its_own_cgroup(course, honest):
+    """A fork bomb in exercise 8 stops at the sandbox's 64 tasks; exercises 1-7 keep their points.
+
+    What later cells score depends on what the bomb's children (copies of the kernel) do."""
+    submit(course, "bomber", kv_cache_bytes="import os\nwhile True:\n    os.fork()\n")
+    scores, total, nb = autograde(course, "bomber", process_limit=64)
+    assert [scores[e] for e in EXERCISES[:8]] == [*map(float, list(POINTS.values())[:7]), 0.0]
+
+
+HOGS = """import subprocess, sys
+hog = "import time, numpy; hog = numpy.ones(1200 * 2**20 // 8); time.sleep(1)"  # 1.2 GiB: under one's cap
+hogs = [subprocess.Popen([sys.executable, "-c", hog]) for _ in range(3)]
+print(sorted(h.wait() for h in hogs))
+"""
+
+
+@pytest.mark.skipif(not cgroup.available(), reason="no cgroups here: the sandbox cannot cap its memory")
+def test_memory_of_all_processes_together_is_capped(course, honest):
+    """Three 1.2 GiB children pass each one's rlimit but not the sandbox's 2.5 GiB cgroup: some are
+    killed, the kernel lives on and the student keeps full marks."""
+    submit(course, "hoarder", attention_weights=HOGS + SOLUTIONS["attention_weights"])
+    scores, total, nb = autograde(course, "hoarder", timeout=60)
+    codes = json.loads(answer_output(nb, "attention_weights"))
+    assert -9 in codes and 0 in codes  # the OOM killer ends one or two; the last one finishes
+    assert total == FULL

@@ -72,12 +72,15 @@ class Zygote:
         script = str(Path(__file__).with_name("zygote.py"))
         argv = [sys.executable, script, *preload]
         self.sandboxed = sandbox is not None
+        group = None
         if self.sandboxed:
             limits = json.dumps(sandbox.limits())
             argv = sandbox.command([sys.executable, script, f"--sandbox={limits}", *preload], sandbox_root(),
                                    readable=[script])
-        self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        self.close = Finalize(self, _stop, args=(self.process,), exitpriority=10)
+            group = sandbox.cgroup()
+        self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                        preexec_fn=group and group.join)
+        self.close = Finalize(self, _stop, args=(self.process, group), exitpriority=10)
         if self._answer(STARTUP) != "ready":
             raise ZygoteError("the kernel zygote did not start; its error is on stderr")
 
@@ -102,9 +105,11 @@ class Zygote:
         return answer.strip()
 
 
-def _stop(process):
+def _stop(process, group):
     process.kill()
     process.wait()
+    if group is not None:
+        group.remove()
 
 
 _zygotes = {}

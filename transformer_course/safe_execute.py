@@ -22,6 +22,7 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, default
 
+from . import cgroup
 from .sandbox import KERNEL_NAME, Sandbox, SandboxError, kernelspec_installed
 
 TRUNCATED = "\n... Output truncated (too many characters) ...\n"
@@ -63,8 +64,9 @@ class SafeExecute(Execute):
         if not kernelspec_installed():
             raise SandboxError(f"kernelspec {KERNEL_NAME!r} not found: run "
                                "`python -m transformer_course.sandbox install` (or set COURSE_SANDBOX=off)")
-        self.log.info("Executing in the bubblewrap sandbox (kernel %s, %d MiB, %d CPU s)",
-                      KERNEL_NAME, sandbox.memory_limit // 2**20, sandbox.cpu_limit)
+        tasks = f"{sandbox.process_limit} tasks" if cgroup.available() else "tasks not capped: no cgroups here"
+        self.log.info("Executing in the bubblewrap sandbox (kernel %s, %d MiB, %d CPU s, %s)",
+                      KERNEL_NAME, sandbox.memory_limit // 2**20, sandbox.cpu_limit, tasks)
         with self.kernel_folder(resources) as self._ipc_dir:
             return super().preprocess(nb, resources, km)
 

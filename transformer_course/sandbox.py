@@ -3,8 +3,9 @@
 The kernel, without capabilities, sees the system read-only (``/usr``, harmless files of ``/etc``,
 the Python installation), its own working folder read-write, a private ``/tmp`` and nothing
 else: no home, no course folder (so no gradebook, ``source/``, exchange or other students), no
-network. Its address space, CPU time, file sizes and private /tmp and /dev/shm are capped. It
-talks to the grader over ZMQ ``ipc`` sockets in a folder bound into the sandbox.
+network. Its address space, CPU time, file sizes and private /tmp and /dev/shm are capped, and,
+where cgroups can be made (cgroup.py), the tasks and memory of the whole sandbox. It talks to the
+grader over ZMQ ``ipc`` sockets in a folder bound into the sandbox.
 
     python -m transformer_course.sandbox install [--prefix=PREFIX]   # write the kernelspec
     python -I transformer_course/sandbox.py -f CONNECTION_FILE       # what the kernelspec runs
@@ -23,6 +24,8 @@ import tempfile
 from jupyter_client.kernelspec import KernelSpecManager
 from traitlets import Integer, List, Unicode, default
 from traitlets.config import Application, Configurable
+
+from transformer_course.cgroup import Cgroup
 
 KERNEL_NAME = "python3-sandbox"
 LAUNCHER = os.path.abspath(__file__)
@@ -51,6 +54,10 @@ class Sandbox(Configurable):
     file_limit = Integer(
         help="Largest file the kernel may write (RLIMIT_FSIZE) in bytes; env COURSE_SANDBOX_FILE, default 256 MiB."
     ).tag(config=True)
+    process_limit = Integer(
+        help="Processes and threads of the whole sandbox together, where cgroups can be created "
+        "(see cgroup.py); env COURSE_SANDBOX_PROCESSES, default 128."
+    ).tag(config=True)
     tmp_limit = Integer(
         help="Size in bytes of each of the private /tmp and /dev/shm (tmpfs, so in memory); "
         "env COURSE_SANDBOX_TMP, default 256 MiB."
@@ -75,6 +82,10 @@ class Sandbox(Configurable):
     @default("file_limit")
     def _file_limit_default(self):
         return _env_int("COURSE_SANDBOX_FILE", 256 * 2**20)
+
+    @default("process_limit")
+    def _process_limit_default(self):
+        return _env_int("COURSE_SANDBOX_PROCESSES", 128)
 
     @default("tmp_limit")
     def _tmp_limit_default(self):
@@ -129,6 +140,11 @@ class Sandbox(Configurable):
         return {"RLIMIT_AS": (self.memory_limit, self.memory_limit),
                 "RLIMIT_CPU": (self.cpu_limit, self.cpu_limit + 5),
                 "RLIMIT_FSIZE": (self.file_limit, self.file_limit)}
+
+    def cgroup(self):
+        """A new cgroup capping the sandbox's tasks at process_limit and its memory at memory_limit
+        plus its two tmpfs; None where the machine lets us create none."""
+        return Cgroup.create({"pids": self.process_limit, "memory": self.memory_limit + 2 * self.tmp_limit})
 
     def apply_limits(self):
         """Set the resource limits on this process; they are inherited by bwrap and the kernel."""
@@ -204,6 +220,9 @@ class SandboxLauncher(Application):
         sockets = os.path.dirname(os.path.abspath(info["ip"]))
         cmd = sandbox.command(argv, os.getcwd(), writable=[sockets], readable=[conn])
         sandbox.apply_limits()
+        group = sandbox.cgroup()
+        if group is not None:
+            group.join()  # bwrap and everything in the sandbox stay in it
         try:
             os.execvp(cmd[0], cmd)
         except FileNotFoundError:
