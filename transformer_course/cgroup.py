@@ -34,8 +34,9 @@ def hierarchies():
         for line in f:
             _, names, path = line.rstrip("\n").split(":", 2)
             for name in names.split(",") if names else [""]:
-                if name in mounts:
-                    found[name] = os.path.join(mounts[name], path.lstrip("/"))
+                folder = os.path.join(mounts.get(name, ""), path.lstrip("/"))
+                if name in mounts and os.path.isdir(folder):  # not so inside some cgroup namespaces
+                    found[name] = folder
     result = {}
     for name in LIMIT_FILES:
         if name in found:
@@ -78,7 +79,10 @@ def _make(parent, controllers, version):
     """parent/BASE/<pid>-<n>, able to use the controllers (v2: enabled on the way), or None."""
     base = os.path.join(parent, BASE)
     try:
-        os.makedirs(base, exist_ok=True)
+        try:
+            os.mkdir(base)
+        except FileExistsError:
+            pass
         if version == 2:
             for folder in (parent, base):  # refused where parent has processes: checked below
                 try:
