@@ -34,9 +34,10 @@ def hierarchies():
         for line in f:
             _, names, path = line.rstrip("\n").split(":", 2)
             for name in names.split(",") if names else [""]:
-                folder = os.path.join(mounts.get(name, ""), path.lstrip("/"))
-                if name in mounts and os.path.isdir(folder):  # not so inside some cgroup namespaces
-                    found[name] = folder
+                if name in mounts:
+                    folder = os.path.join(mounts[name], path.lstrip("/"))
+                    if os.path.isdir(folder):  # not so inside some cgroup namespaces
+                        found[name] = folder
     result = {}
     for name in LIMIT_FILES:
         if name in found:

@@ -36,8 +36,9 @@ class SandboxError(RuntimeError):
     """bubblewrap is missing or cannot create the sandbox."""
 
 
-def _env_int(name, fallback):
-    return int(os.environ.get(name, fallback))
+def _env_default(trait, variable, fallback):
+    """A traitlets default for trait: the integer in environment variable, else fallback."""
+    return default(trait)(lambda self: int(os.environ.get(variable, fallback)))
 
 
 class Sandbox(Configurable):
@@ -71,25 +72,11 @@ class Sandbox(Configurable):
         help="Variables passed through; the rest of the environment is cleared."
     ).tag(config=True)
 
-    @default("memory_limit")
-    def _memory_limit_default(self):
-        return _env_int("COURSE_SANDBOX_MEMORY", 2 * GiB)
-
-    @default("cpu_limit")
-    def _cpu_limit_default(self):
-        return _env_int("COURSE_SANDBOX_CPU", 600)
-
-    @default("file_limit")
-    def _file_limit_default(self):
-        return _env_int("COURSE_SANDBOX_FILE", 256 * 2**20)
-
-    @default("process_limit")
-    def _process_limit_default(self):
-        return _env_int("COURSE_SANDBOX_PROCESSES", 128)
-
-    @default("tmp_limit")
-    def _tmp_limit_default(self):
-        return _env_int("COURSE_SANDBOX_TMP", 256 * 2**20)
+    _memory_limit_default = _env_default("memory_limit", "COURSE_SANDBOX_MEMORY", 2 * GiB)
+    _cpu_limit_default = _env_default("cpu_limit", "COURSE_SANDBOX_CPU", 600)
+    _file_limit_default = _env_default("file_limit", "COURSE_SANDBOX_FILE", 256 * 2**20)
+    _process_limit_default = _env_default("process_limit", "COURSE_SANDBOX_PROCESSES", 128)
+    _tmp_limit_default = _env_default("tmp_limit", "COURSE_SANDBOX_TMP", 256 * 2**20)
 
     @default("readonly_paths")
     def _readonly_paths_default(self):
