@@ -14,19 +14,19 @@ test: setup system
 
 # Grade the whole answer catalogue with nbgrader and print a table of what each answer scored.
 mutants: setup
-	$(PYTHON) -m transformer_course.mutants
+	$(PYTHON) -m transformer_course.simulation.mutants
 
 lab-student lab-instructor: setup
 	env -u MPLBACKEND $(PYTHON) -m transformer_course.lab $(@:lab-%=%)
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
+$(VENV)/.installed: requirements.txt constraints.txt pyproject.toml nbgrader-sandbox/pyproject.toml
 	python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --upgrade pip
 	$(PYTHON) -m pip install --quiet -r requirements.txt -c constraints.txt
-	$(PYTHON) -m pip install --quiet --no-deps --editable .
-	$(PYTHON) -m transformer_course.sandbox install --prefix=$(abspath $(VENV))
+	$(PYTHON) -m pip install --quiet --no-deps --editable ./nbgrader-sandbox --editable .
+	$(PYTHON) -m nbgrader_sandbox install --prefix=$(abspath $(VENV))
 	touch $@
 
 # Debian packages for the browser tests and the grading sandbox.

@@ -17,27 +17,37 @@ c.OverwriteCells.add_missing_cells = True
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"[\s\S]"
 
-# Untrusted submissions: autograde runs each notebook in a bubblewrap sandbox (no network, no
-# course or home folder, memory and CPU caps, where cgroups allow a cap on processes and on the
-# memory of all of them; COURSE_SANDBOX=off opts out) and survives
-# timeouts, dead kernels and huge outputs. Install the kernelspec once:
-#   python -m transformer_course.sandbox install
+# Untrusted submissions (the grading engine nbgrader_sandbox, nbgrader-sandbox/README.md):
+# autograde runs each notebook in a bubblewrap sandbox (no network, no course or home folder,
+# memory and CPU caps and, where cgroups allow, a cap on processes and on the memory of all of
+# them) and survives timeouts, dead kernels and huge outputs; duplicated or nameless grade ids
+# are repaired in the autograded copy. Install the kernelspec once: `nbgrader-sandbox install`.
 # Students' JupyterLab keeps the plain python3 kernel of the notebook.
-from nbgrader.converters import Autograde  # noqa: E402
-from nbgrader.preprocessors import Execute  # noqa: E402
-from transformer_course.safe_execute import SafeExecute  # noqa: E402
+from nbgrader_sandbox import autograde_preprocessors, sanitize_preprocessors  # noqa: E402
 
-c.Autograde.autograde_preprocessors = [
-    SafeExecute if pp is Execute else pp for pp in Autograde.autograde_preprocessors.default()]
+c.Autograde.sanitize_preprocessors = sanitize_preprocessors()
+c.Autograde.autograde_preprocessors = autograde_preprocessors()
+
+# COURSE_SANDBOX=off grades without the sandbox (trusted code only); COURSE_SANDBOX_MEMORY,
+# _CPU, _FILE, _TMP (bytes, seconds) and _PROCESSES override the sandbox's limits.
+sandbox = os.environ.get("COURSE_SANDBOX", "on").strip().lower()
+if sandbox not in ("on", "off"):
+    raise ValueError(f"COURSE_SANDBOX must be 'on' or 'off', not {sandbox!r}")
+c.SafeExecute.sandbox = sandbox == "on"
+for trait, variable in {"memory_limit": "COURSE_SANDBOX_MEMORY", "cpu_limit": "COURSE_SANDBOX_CPU",
+                        "file_limit": "COURSE_SANDBOX_FILE", "tmp_limit": "COURSE_SANDBOX_TMP",
+                        "process_limit": "COURSE_SANDBOX_PROCESSES"}.items():
+    if variable in os.environ:
+        c.Sandbox[trait] = int(os.environ[variable])
 
 # Late submissions (due date set with `python -m transformer_course release --due ...`): 10 % of
-# the raw score per started day late, nothing after ten days (transformer_course/late.py).
-c.AssignLatePenalties.plugin_class = "transformer_course.late.DailyPenalty"
+# the raw score per started day late, nothing after ten days (transformer_course/plugins/late.py).
+c.AssignLatePenalties.plugin_class = "transformer_course.plugins.DailyPenalty"
 c.DailyPenalty.per_day = 0.1
 
 # Feedback without the hidden tests' code: nbgrader's own pipeline plus HideHiddenTests.
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import GetGrades  # noqa: E402
-from transformer_course.feedback import HideHiddenTests  # noqa: E402
+from transformer_course.plugins import HideHiddenTests  # noqa: E402
 
 c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests]

@@ -16,33 +16,33 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import nbformat
+from nbclient import NotebookClient
+from traitlets.config import Config
 
-import nbformat  # noqa: E402
-from nbclient import NotebookClient  # noqa: E402
-from traitlets.config import Config  # noqa: E402
-
-from transformer_course import simulate  # noqa: E402
-from transformer_course.course import Course  # noqa: E402
-from transformer_course.release import generate  # noqa: E402
-from transformer_course.report import grade_rows  # noqa: E402
+from transformer_course.course import ROOT, Course, setup_environment
+from transformer_course.lifecycle.release import generate
+from transformer_course.scoring import grade_rows
+from transformer_course.simulation import classroom
 
 BIN = Path(sys.executable).parent
 
 
 def scratch_course(folder, submissions):
     """A generated copy of the course with `submissions` answered notebooks in submitted/."""
-    shutil.copytree(ROOT / "source", folder / "source")
-    shutil.copy(ROOT / "nbgrader_config.py", folder)
-    course = Course(folder)
+    course = Course.scratch(folder)
     generate(course)
     release = nbformat.read(course.notebook("release"), as_version=4)
-    for student, bodies in simulate.roster(course, submissions).items():
+    for student, bodies in classroom.roster(course, submissions).items():
         course.path("submitted", student).mkdir(parents=True)
-        nb = simulate.answer(nbformat.reads(nbformat.writes(release), as_version=4), bodies)
+        nb = classroom.answer(nbformat.reads(nbformat.writes(release), as_version=4), bodies)
         nbformat.write(nb, course.notebook("submitted", student))
     return course
+
+
+def rows_of(course):
+    with course.gradebook() as gradebook:
+        return grade_rows(gradebook)
 
 
 def timed(command, cwd, log):
@@ -76,8 +76,7 @@ def main():
     args = parser.parse_args()
     for name in ("NBGRADER_DB_URL", "NBGRADER_EXCHANGE"):  # each copy uses its own gradebook
         os.environ.pop(name, None)
-    os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ['PATH']}"
-    os.environ["MPLBACKEND"] = "Agg"
+    setup_environment()
 
     scratch = Path(tempfile.mkdtemp(prefix="autograde-bench-"))
     try:
@@ -89,7 +88,7 @@ def main():
                          scratch / "serial.log")
         t_parallel = timed([sys.executable, "-m", "transformer_course", "--course", parallel.root,
                             "grade", "--jobs", str(args.jobs)], ROOT, scratch / "parallel.log")
-        rows, expected = grade_rows(parallel), grade_rows(serial)
+        rows, expected = rows_of(parallel), rows_of(serial)
         graded = {r[0] for r in expected if r[3] is not None}
         sample = sorted(graded)[:args.floor]
         t_floor = floor(serial, sample)

@@ -1,21 +1,28 @@
-"""Fixtures: a scratch copy of the course, generated with real nbgrader, one per test worker."""
+"""Fixtures: the one scratch-course helper of the suite, and a scratch course per test worker.
+
+Tiers: tests/unit (no kernels, seconds), tests/integration (real nbgrader and kernels on scratch
+courses), tests/system (a real browser on real JupyterLab servers).
+"""
 import os
 
 import pytest
 
-from transformer_course import simulate
-from transformer_course.course import Course, check
-from transformer_course.exporters import exercise_scores
-from transformer_course.release import generate
+from transformer_course.course import Course, check, setup_environment
+from transformer_course.lifecycle.release import generate
+from transformer_course.scoring import exercise_scores
+from transformer_course.simulation import classroom
 
-os.environ.pop("NBGRADER_EXCHANGE", None)
-os.environ.pop("NBGRADER_DB_URL", None)
+for variable in ("NBGRADER_EXCHANGE", "NBGRADER_DB_URL", "COURSE_SANDBOX"):
+    os.environ.pop(variable, None)
+setup_environment()
 
 
-def make_course(folder):
-    """A scratch copy of the course with the assignment generated."""
+def make_course(folder, generated=True):
+    """A scratch copy of the course (`Course.scratch`) in `folder`, with the assignment generated
+    into release/ and the gradebook unless `generated` is False."""
     course = Course.scratch(folder)
-    generate(course)
+    if generated:
+        generate(course)
     return course
 
 
@@ -26,12 +33,12 @@ def course(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def reference(course):
-    return simulate.solutions(course)
+    return classroom.solutions(course)
 
 
 def grade(course, student, bodies):
     """Submit and autograde with real nbgrader; return {exercise: (score, max)}."""
-    simulate.place_submission(course, student, bodies)
+    classroom.place_submission(course, student, bodies)
     check(course.api().autograde(course.assignment, student), f"autograde {student}")
     with course.gradebook() as gradebook:
         return exercise_scores(gradebook, course.assignment, student)

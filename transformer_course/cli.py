@@ -1,91 +1,36 @@
-"""Command line: `python -m transformer_course <step>` for each step of the instructor's workflow."""
+"""Command line: `python -m transformer_course <step>` for each step of the instructor's workflow.
+
+Only the command line prints and draws progress bars; the steps log (`-v` shows more, `--quiet`
+only errors and results).
+"""
 import argparse
-import datetime
-import shutil
+import functools
+import logging
 import sys
 
+from nbgrader_sandbox.intake import intake, summary
 from tqdm import tqdm
 
-from . import ASSIGNMENT, simulate
-from .autograde import autograde
-from .collect import collect
-from .course import ROOT, Course, CourseError
-from .export import export_all
-from .feedback import feedback
-from .intake import intake, summary
-from .lms import LMS, zip_collect
-from .release import generate, release, set_due
+from . import ASSIGNMENT
+from .course import ROOT, Course, CourseError, setup_environment
+from .lifecycle.collect import collect
+from .lifecycle.demo import demo
+from .lifecycle.export import export_all
+from .lifecycle.feedback import feedback
+from .lifecycle.grade import grade
+from .lifecycle.lms import LMS, zip_collect
+from .lifecycle.release import generate, release
+from .lifecycle.roster import import_roster
 from .report import report
-from .roster import import_roster, write_roster
-
-GENERATED = ("gradebook.db", "exchange", "submitted", "autograded", "feedback", "students", "downloaded",
-             "reports", "demo_roster.csv")
-
-
-def reset(course):
-    """Remove everything a previous run generated, keeping the folders' READMEs."""
-    for name in GENERATED:
-        path = course.root / name
-        if path.is_file():
-            path.unlink()
-        elif path.is_dir():
-            for child in path.iterdir():
-                if child.name != "README.md":
-                    shutil.rmtree(child) if child.is_dir() else child.unlink()
-    for csv in course.root.glob("grades*.csv"):
-        csv.unlink()
-
-
-def grade(course, jobs=None):
-    """Inspect, then autograde every readable submission on `jobs` processes.
-
-    Returns ({student: reason not graded}, intake records). An unreadable submission's student is
-    added to the gradebook, as nbgrader does for those it grades, so the exports list them."""
-    records = intake(course)
-    problems = {s: "; ".join(r["notes"]) for s, r in records.items() if not r["graded"]}
-    with course.gradebook() as gradebook:
-        for student in problems:
-            gradebook.update_or_create_student(student)
-    readable = [s for s in records if s not in problems]
-    if readable:
-        problems.update({s: p for s, p in autograde(course, readable, jobs=jobs).items() if p})
-    return problems, records
-
-
-def demo(course, size=30, jobs=None):
-    """The whole lifecycle on a simulated class: roster, release, submit (one late, one missing),
-    collect, autograde, feedback, exports and report. Returns the exit code."""
-    if size < 3:
-        raise CourseError("the demo needs at least 3 students")
-    reset(course)
-    answers = simulate.roster(course, size)
-    roster = write_roster(course.root / "demo_roster.csv", simulate.class_list(answers))
-    print(f"roster: {len(import_roster(course, roster))} students from {roster}")
-    print(f"release: {release(course)}")
-    *on_time, late, missing = answers
-    homes = course.root / "students"
-    for student in tqdm(on_time, desc="students submit", unit="student"):
-        simulate.fetch_and_submit(course, student, answers[student], homes)
-    due = set_due(course, datetime.datetime.now(datetime.timezone.utc))
-    print(f"due date: {due} UTC (set now, so {late} submits late; {missing} never submits)")
-    simulate.fetch_and_submit(course, late, answers[late], homes)
-    print(f"collect: {len(collect(course))} submissions in {course.root / 'submitted'}")
-    problems, _ = grade(course, jobs)
-    pages, released = feedback(course)
-    outputs = export_all(course)
-    text, files = report(course)
-    print("\n" + text + "".join(f"\nnot graded: {s}: {p}" for s, p in problems.items()))
-    print("\noutputs:", f"{'roster':<24}{roster}", f"{'student homes':<24}{homes}",
-          f"{'graded notebooks':<24}{course.root / 'autograded'}",
-          f"{'feedback':<24}{len(pages)} pages in {course.root / 'feedback'}, {len(released)} released",
-          *(f"{p.name:<24}{p}" for p in outputs + files), sep="\n  ")
-    return 1 if problems else 0
 
 
 def parser():
-    parser = argparse.ArgumentParser(prog="python -m transformer_course", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m transformer_course", description=__doc__.splitlines()[0])
     parser.add_argument("--course", default=None, help="course folder (default: this repository)")
     parser.add_argument("--assignment", default=ASSIGNMENT, help=f"assignment (default: {ASSIGNMENT})")
+    loudness = parser.add_mutually_exclusive_group()
+    loudness.add_argument("-v", "--verbose", action="store_true", help="log what nbgrader and the grader do")
+    loudness.add_argument("--quiet", action="store_true", help="no progress bars or step lines, only results")
     steps = parser.add_subparsers(dest="step", required=True)
     steps.add_parser("roster", help="import students from a CSV (id, first name, last name, email[, lms_id])") \
         .add_argument("csv")
@@ -108,14 +53,17 @@ def parser():
     return parser
 
 
-def run(course, args):
+def run(course, args, bar):
     """Run one step; print what it did and return the exit code."""
     if args.step != "roster" and not course.path("source").is_dir():
         raise CourseError(f"unknown assignment {course.assignment}: no folder {course.path('source')}")
     if args.step == "demo":
-        return demo(course, args.students, args.jobs)
+        text, problems, paths = demo(course, args.students, args.jobs, bar)
+        print("\n" + text + "".join(f"\nnot graded: {s}: {p}" for s, p in problems.items()))
+        print("\noutputs:", *(f"{name:<24}{path}" for name, path in paths.items()), sep="\n  ")
+        return 1 if problems else 0
     if args.step == "roster":
-        print(f"roster: {len(import_roster(course, args.csv))} students in the gradebook")
+        print(f"roster: {len(import_roster(course, args.csv, bar))} students in the gradebook")
     elif args.step == "generate":
         print(f"generate: {generate(course)}")
     elif args.step == "release":
@@ -124,7 +72,7 @@ def run(course, args):
         if not (course.exchange / course.config.CourseDirectory.course_id).is_dir():
             raise CourseError(f"no exchange for this course in {course.exchange}: release first")
         print(f"collect: {len(collect(course))} submissions in {course.root / 'submitted'}")
-        for line in summary(intake(course)):
+        for line in summary(intake(course.config, course.assignment)):
             print(line)
     elif args.step == "zip-collect":
         found = zip_collect(course, args.archive, args.lms)
@@ -135,7 +83,8 @@ def run(course, args):
             print(f"  not collected: {name}: {why}")
         return 1 if found.unmatched else 0
     elif args.step == "grade":
-        problems, records = grade(course, args.jobs)
+        with bar(total=len(course.submitted_students()), desc="autograde") as grading:
+            problems, records = grade(course, args.jobs, lambda student, reason: grading.update())
         print(f"grade: {len(records) - len(problems)} graded, {len(problems)} not graded")
         for student in records:
             print(f"  {student}: {problems.get(student) or 'graded'}")
@@ -144,7 +93,7 @@ def run(course, args):
             print(line)
         return 1 if problems else 0
     elif args.step == "feedback":
-        pages, released = feedback(course)
+        pages, released = feedback(course, bar=bar)
         print(f"feedback: {len(pages)} pages in {course.root / 'feedback'}, {len(released)} released to the exchange")
     elif args.step == "export":
         if args.canvas_id:
@@ -157,10 +106,26 @@ def run(course, args):
     return 0
 
 
+def logs(verbose, quiet):
+    """Step lines of the course (INFO) on stdout unless quiet; with -v, the grader's and nbgrader's too."""
+    course = logging.getLogger("transformer_course")
+    course.handlers[:] = []
+    if not quiet:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        course.addHandler(handler)
+    course.setLevel(logging.DEBUG if verbose else logging.INFO)
+    course.propagate = False
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
 def main(argv=None):
     args = parser().parse_args(argv)
+    logs(args.verbose, args.quiet)
+    bar = functools.partial(tqdm, unit="student", disable=args.quiet)
     try:
-        return run(Course(args.course or ROOT, assignment=args.assignment), args)
+        setup_environment()
+        return run(Course(args.course or ROOT, assignment=args.assignment), args, bar)
     except CourseError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -5,7 +5,9 @@ import sys
 import warnings
 from pathlib import Path
 
+from nbgrader_sandbox.coursedir import submitted_students
 from sqlalchemy.exc import SAWarning
+from tqdm import tqdm
 from traitlets.config import Config, PyFileConfigLoader
 
 from . import ASSIGNMENT, NOTEBOOK
@@ -17,9 +19,16 @@ class CourseError(Exception):
     """A problem the user can fix, reported in one line."""
 
 
-def prepare_environment():
-    """Make nbgrader work from here: `alembic` on PATH, a non-GUI matplotlib, the sandbox kernel."""
-    from .sandbox import install_kernelspec
+def silent(iterable=None, **kwargs):
+    """The progress bar of library code unless the caller passes one (the CLI's tqdm): none."""
+    return tqdm(iterable, disable=True, **kwargs)
+
+
+def setup_environment():
+    """Make nbgrader work from this process: `alembic` on PATH, a non-GUI matplotlib, the sandboxed
+    kernelspec of the grading engine installed, nbgrader's SQLAlchemy warnings off. An explicit step
+    of the command line and the test fixtures, never of `Course()`."""
+    from nbgrader_sandbox import install_kernelspec
 
     install_kernelspec()
     bin_dir = str(Path(sys.executable).parent)
@@ -39,11 +48,13 @@ class Course:
         config_file = self.root / "nbgrader_config.py"
         if not config_file.exists():
             raise CourseError(f"{self.root} is not a course folder: no nbgrader_config.py")
-        self.config = PyFileConfigLoader(config_file.name, path=str(self.root)).load_config()
+        try:
+            self.config = PyFileConfigLoader(config_file.name, path=str(self.root)).load_config()
+        except Exception as error:
+            raise CourseError(f"{config_file}: {error}") from None
         self.config.CourseDirectory.root = str(self.root)
         for section, values in overrides.items():
             self.config[section].update(values)
-        prepare_environment()
 
     @classmethod
     def scratch(cls, folder, origin=ROOT):
@@ -85,8 +96,7 @@ class Course:
         return Gradebook(self.gradebook_url, course_id=self.config.CourseDirectory.course_id)
 
     def submitted_students(self):
-        folder = self.root / "submitted"
-        return sorted(p.parent.name for p in folder.glob(f"*/{self.assignment}") if p.is_dir())
+        return submitted_students(self.config, self.assignment)
 
 
 def check(result, step):

@@ -4,7 +4,8 @@
 `instructor`: the course folder; Formgrader, Course List, Create Assignment and Validate.
 
 Each server gets its own throw-away JUPYTER_CONFIG_DIR, so the user's configuration is untouched.
-Run as `python -m transformer_course.lab student|instructor [--port N]`.
+The course id and exchange come from the course's nbgrader_config.py.
+Run as `python -m transformer_course.lab student|instructor [--port N] [--course DIR]`.
 """
 import argparse
 import json
@@ -23,8 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-COURSE_ID = "transformer-math"
-ROOT = Path(__file__).resolve().parent.parent
+from .course import ROOT, Course
 
 # Off for every role: JupyterLab's news and update checks (a toast asking to fetch news online).
 ALWAYS_DISABLED = ["@jupyterlab/apputils-extension:announcements"]
@@ -56,7 +56,7 @@ class Lab:
         return f"{self.url}lab/{path}?token={self.token}"
 
 
-def write_config(config_dir, role, root, exchange, course_id=COURSE_ID):
+def write_config(config_dir, role, root, exchange, course_id):
     """Write the role's lab page config, server extension config and (student) nbgrader config.
 
     A student's nbgrader cache (their record of submissions) lives in their home folder `root`.
@@ -82,26 +82,26 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start(role, root, exchange=None, port=None, timeout=60):
+def start(role, root, exchange=None, port=None, timeout=60, course=ROOT):
     """Start JupyterLab for `role` in folder `root` and wait until it answers; return a Lab.
 
-    `exchange` is the nbgrader exchange, passed on as $NBGRADER_EXCHANGE. Without it, an instructor
-    gets the course's own setting; a student gets $NBGRADER_EXCHANGE, else this course's exchange/.
+    `exchange` is the nbgrader exchange, passed on as $NBGRADER_EXCHANGE; without it, the exchange
+    of the course in folder `course` (its nbgrader_config.py, which reads $NBGRADER_EXCHANGE).
     """
     if role not in DISABLED:
         raise ValueError(f"unknown role {role!r}: expected one of {sorted(DISABLED)}")
     root = Path(root).resolve()
-    exchange = exchange or os.environ.get("NBGRADER_EXCHANGE")
+    config = Course(course).config
+    exchange = Path(exchange or config.Exchange.root).resolve()
     config_dir = Path(tempfile.mkdtemp(prefix=f"lab-{role}-"))
-    write_config(config_dir, role, root, Path(exchange or ROOT / "exchange").resolve())
+    write_config(config_dir, role, root, exchange, config.CourseDirectory.course_id)
     port = port or free_port()
     token = secrets.token_hex(24)
     env = dict(os.environ,
                JUPYTER_CONFIG_DIR=str(config_dir),
                JUPYTER_RUNTIME_DIR=str(config_dir / "runtime"),
-               PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
-    if exchange:
-        env["NBGRADER_EXCHANGE"] = str(Path(exchange).resolve())
+               PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+               NBGRADER_EXCHANGE=str(exchange))
     command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
                f"--port={port}", "--ServerApp.port_retries=0",
                f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"]
@@ -161,6 +161,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("role", choices=sorted(DISABLED))
     parser.add_argument("--port", type=int)
+    parser.add_argument("--course", type=Path, default=ROOT, help="course folder (default: this repository)")
     parser.add_argument("--root", type=Path,
                         help="folder to serve (default: the course folder for an instructor, "
                              "students/<user> in it for a student)")
@@ -170,10 +171,10 @@ def main(argv=None):
     # Stop cleanly on Ctrl-C and on `kill`, also when started in the background (SIGINT ignored).
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    student_home = ROOT / "students" / os.environ.get("USER", "student")
-    root = args.root or (ROOT if args.role == "instructor" else student_home)
+    student_home = args.course / "students" / os.environ.get("USER", "student")
+    root = args.root or (args.course if args.role == "instructor" else student_home)
     root.mkdir(parents=True, exist_ok=True)
-    with running(args.role, root, exchange=args.exchange, port=args.port) as lab:
+    with running(args.role, root, exchange=args.exchange, port=args.port, course=args.course) as lab:
         print(f"JupyterLab ({args.role}) in {lab.root}: {lab.lab_url()}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
         try:

@@ -5,11 +5,11 @@ from typing import NamedTuple
 
 import pandas as pd
 from nbgrader.api import MissingEntry
+from nbgrader_sandbox.intake import load
 
 from . import NOTEBOOK
 from .course import CourseError
-from .exporters import exercise_of, exercises_of, submission_row
-from .intake import load
+from .scoring import check_scores, exercise_of, exercise_scores, exercises_of, submission_row
 
 GRADED = ("graded", "late")
 
@@ -30,7 +30,6 @@ def class_data(course):
         except MissingEntry:
             raise CourseError(f"assignment {course.assignment} is not in the gradebook: release it first") from None
         exercises = exercises_of(gradebook, course.assignment)
-        cells = gradebook.find_notebook(NOTEBOOK, course.assignment).grade_cells
         students, scores, passed = {}, {}, {}
         for student in sorted(gradebook.students, key=lambda s: s.id):
             row = submission_row(gradebook, course.assignment, student.id)
@@ -41,19 +40,17 @@ def class_data(course):
                                         intake="; ".join(record.get("notes", [])))
             if row["status"] not in GRADED:
                 continue
-            got = dict.fromkeys(exercises, 0.0)
-            for cell in cells:
-                score = gradebook.find_grade(cell.name, NOTEBOOK, course.assignment, student.id).score
-                got[exercise_of(cell.name, exercises)] += score
-                passed.setdefault(cell.name, []).append(score >= cell.max_score)
-            scores[student.id] = got
-        points = {e: sum(c.max_score for c in cells if exercise_of(c.name, exercises) == e) for e in exercises}
+            scores[student.id] = {e: s / m for e, (s, m) in
+                                  exercise_scores(gradebook, course.assignment, student.id).items()}
+            for name, (score, points) in check_scores(gradebook, course.assignment, student.id).items():
+                passed.setdefault(name, []).append(score >= points)
+        cells = gradebook.find_notebook(NOTEBOOK, course.assignment).grade_cells
         checks = pd.DataFrame(
             [{"check": c.name, "exercise": exercise_of(c.name, exercises), "points": c.max_score,
               "pass_rate": sum(passed.get(c.name, [])) / max(1, len(passed.get(c.name, [])))} for c in cells]
         ).set_index("check")
         max_score = assignment.max_score
-    score_frame = pd.DataFrame.from_dict(scores, orient="index", columns=exercises) / pd.Series(points)
+    score_frame = pd.DataFrame.from_dict(scores, orient="index", columns=exercises)
     return ClassData(pd.DataFrame.from_dict(students, orient="index"), score_frame, checks, max_score)
 
 
@@ -142,12 +139,3 @@ def report(course, folder="reports"):
     out.mkdir(exist_ok=True)
     image = figure(data, out / "class_report.png")
     return summary(data), [image, page(data, out / "class_report.html", image)]
-
-
-def grade_rows(course):
-    """Every grade of the gradebook as sorted (student, notebook, cell, auto_score, manual_score) rows."""
-    from nbgrader.api import Grade
-
-    with course.gradebook() as gradebook:
-        return sorted((g.student.id, g.notebook.name, g.name, g.auto_score, g.manual_score)
-                      for g in gradebook.db.query(Grade))
