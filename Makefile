@@ -5,12 +5,16 @@ STUDENTS ?= 30
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 export MPLBACKEND := Agg
 
-.PHONY: demo test mutants lab-student lab-instructor setup system
+.PHONY: demo test unit mutants lab-student lab-instructor setup system
 demo: setup system
 	$(PYTHON) -m transformer_course demo --students $(STUDENTS)
 
 test: setup system
 	$(PYTHON) -m pytest -n 2
+
+# The fast tier: no kernels, no browser, seconds.
+unit: setup
+	$(PYTHON) -m pytest -n 0 tests/unit nbgrader-sandbox/tests --ignore=nbgrader-sandbox/tests/test_quickstart.py
 
 # Grade the whole answer catalogue with nbgrader and print a table of what each answer scored.
 mutants: setup

@@ -197,13 +197,17 @@ def test_odd_submissions(graded, subtests):
     assert "Odd submissions (9)" in page.read_text()
 
 
-@pytest.mark.parametrize("kind, answers, flagged", [("right", RIGHT, 0), ("wrong", WRONG, 0), ("hostile", HOSTILE, 5)])
-def test_catalogue_review(course, kind, answers, flagged):
+FLAGGED = {"patches numpy's comparisons", "rebinds np", "copies the solution from the course folder",
+           "writes its own grades into the gradebook", "patches builtins.round"}
+
+
+@pytest.mark.parametrize("answers", [RIGHT, WRONG, HOSTILE], ids=["right", "wrong", "hostile"])
+def test_catalogue_review(course, answers):
     """No correct or wrong answer of the catalogue is flagged; the hostile ones that patch NumPy,
     builtins or np, or reach outside the submission folder, are (objects equal to anything are not)."""
     with course.gradebook() as gradebook:
         reference = reference_cells(gradebook, course.assignment)[NOTEBOOK]
     release = nbformat.read(course.notebook("release"), as_version=4)
-    hits = [a for a in answers
-            if review_notes(classroom.answer(copy.deepcopy(release), {a.function: a.body}), reference)]
-    assert len(hits) == flagged
+    flagged = {a.name for a in answers
+               if review_notes(classroom.answer(copy.deepcopy(release), {a.function: a.body}), reference)}
+    assert flagged == {a.name for a in answers} & FLAGGED

@@ -224,28 +224,20 @@ def test_kernel_ignoring_interrupts_keeps_earlier_credit(course, honest):
     assert [o.ename for o in _outputs(nb, "decoder_mask_hidden")] == ["KernelDied"]
 
 
-def test_dead_kernel_keeps_earlier_credit(course, honest):
-    """os._exit in exercise 5's answer: exercises 1-4 keep their points, the student is graded."""
-    submit(course, "quitter", mlp_params="import os\nos._exit(1)\n")
-    scores, total, nb = autograde(course, "quitter")
-    assert scores == _expected(**{e: True for e in EXERCISES[4:]}) and total == 15
-    assert [o.ename for o in _outputs(nb, "mlp_params") if o.output_type == "error"][0] == "DeadKernelError"
-
-
-def test_cpu_limit_kills_the_kernel_and_keeps_earlier_credit(course, honest):
-    """A busy loop under a 6 s CPU cap (and a longer cell timeout) dies of SIGXCPU in exercise 8."""
-    submit(course, "burner", kv_cache_bytes="while True:\n    pass\n")
-    scores, total, nb = autograde(course, "burner", timeout=60, cpu_limit=6)
-    assert scores == _expected(**{e: True for e in EXERCISES[7:]}) and total == FULL - 14
-    assert [o.ename for o in _outputs(nb, "kv_cache_bytes") if o.output_type == "error"][0] == "DeadKernelError"
-
-
-def test_segfault_keeps_earlier_credit(course, honest):
-    """A segfault in exercise 6's answer kills the kernel: exercises 1-5 keep their points."""
-    submit(course, "crasher", layer_norm="import ctypes\nctypes.string_at(0)\n")
-    scores, total, nb = autograde(course, "crasher")
-    assert scores == _expected(**{e: True for e in EXERCISES[5:]}) and total == 18
-    assert [o.ename for o in _outputs(nb, "layer_norm") if o.output_type == "error"][0] == "DeadKernelError"
+@pytest.mark.parametrize("student, exercise, answer, options", [
+    ("quitter", "mlp_params", "import os\nos._exit(1)\n", {}),  # the kernel exits
+    ("crasher", "layer_norm", "import ctypes\nctypes.string_at(0)\n", {}),  # a segfault
+    ("burner", "kv_cache_bytes", "while True:\n    pass\n", {"timeout": 60, "cpu_limit": 6}),  # SIGXCPU
+], ids=["os._exit", "segfault", "cpu-limit"])
+def test_dead_kernel_keeps_earlier_credit(course, honest, student, exercise, answer, options):
+    """A kernel that dies in an exercise's answer cell: the exercises before it keep their points,
+    that one and every later one score 0, and the student is graded."""
+    submit(course, student, **{exercise: answer})
+    scores, total, nb = autograde(course, student, **options)
+    lost = EXERCISES[EXERCISES.index(exercise):]
+    assert scores == _expected(**dict.fromkeys(lost, True))
+    assert total == sum(POINTS[e] for e in EXERCISES if e not in lost)
+    assert [o.ename for o in _outputs(nb, exercise) if o.output_type == "error"][0] == "DeadKernelError"
 
 
 def test_notebook_time_limit_keeps_earlier_credit(course, honest):
