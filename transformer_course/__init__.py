@@ -1,4 +1,8 @@
-"""Tooling for the transformer-architecture course: the nbgrader lifecycle, step by step."""
+"""The transformer-architecture course around nbgrader and its grading engine (nbgrader_sandbox).
+
+lifecycle/ has one module per step of the instructor's workflow, plugins/ one nbgrader plugin per
+module, simulation/ the simulated class; scoring, report, lab and cli sit beside them.
+"""
 
 ASSIGNMENT = "transformer_architecture"
 NOTEBOOK = "exercises"

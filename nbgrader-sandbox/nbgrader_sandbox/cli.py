@@ -14,7 +14,7 @@ from pathlib import Path
 from traitlets.config import Config, PyFileConfigLoader
 
 from .coursedir import GradingError
-from .grade import grade
+from .parallel import grade
 from .intake import summary
 from .launcher import install_kernelspec
 

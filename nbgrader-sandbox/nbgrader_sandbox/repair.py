@@ -9,6 +9,7 @@ the repair happens in the autograded copy and ``submitted/`` stays as the studen
 from collections import Counter
 
 from nbgrader.preprocessors import DeduplicateIds
+from nbgrader.utils import is_grade, is_locked, is_solution
 
 
 class RepairIds(DeduplicateIds):
@@ -28,8 +29,8 @@ class RepairIds(DeduplicateIds):
 def repair_notes(nb):
     """What RepairIds changes in `nb` (which is left as it is), in the instructor's words."""
     nameless = sum("grade_id" not in c.metadata.get("nbgrader", {"grade_id": None}) for c in nb.cells)
-    ids = Counter(c.metadata.nbgrader["grade_id"] for c in nb.cells
-                  if "grade_id" in c.metadata.get("nbgrader", {}))
+    ids = Counter(c.metadata.nbgrader["grade_id"] for c in nb.cells  # the cells DeduplicateIds looks at
+                  if "grade_id" in c.metadata.get("nbgrader", {}) and (is_grade(c) or is_solution(c) or is_locked(c)))
     notes = [f"duplicated grade_id {i} (the last one graded)" for i, n in ids.items() if n > 1]
     if nameless:
         notes.append(f"nbgrader metadata without grade_id removed from {nameless} cell(s)")

@@ -41,7 +41,7 @@ def read_roster(path):
 
 def write_roster(path, rows):
     """Write roster rows (dicts with COLUMNS and optionally lms_id) as a CSV."""
-    with open(path, "w", newline="") as handle:
+    with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, COLUMNS + OPTIONAL, restval="")
         writer.writeheader()
         writer.writerows(rows)

@@ -42,6 +42,6 @@ class HideHiddenTests(Preprocessor):
                     frame for frame in output.traceback
                     if own_frame not in ANSI.sub("", frame)
                     and not any(line in ANSI.sub("", frame) for line in hidden)]
-                if not output.traceback or not ANSI.sub("", output.traceback[-1]).startswith(output.ename):
+                if not output.traceback or not ANSI.sub("", output.traceback[-1]).startswith(f"{output.ename}:"):
                     output.traceback.append(f"{output.ename}: {output.evalue}")
         return cell, resources

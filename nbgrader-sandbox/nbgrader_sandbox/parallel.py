@@ -1,4 +1,5 @@
-"""Parallel autograde: run collected submissions through nbgrader's Autograde converter, on every core.
+"""Parallel autograde: run collected submissions through nbgrader's Autograde converter, on every core;
+`grade` runs the intake first.
 
 Each worker process starts once, builds one `NbGraderAPI` and calls its `autograde` for one
 student at a time: grading and gradebook writes are nbgrader's own, for one student exactly as
@@ -24,9 +25,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SAWarning
 from traitlets.config import Config
 
-from .execute import SafeExecute
 from .coursedir import find_assignment, gradebook, submitted_students
-from .intake import STAGING
+from .execute import SafeExecute
+from .intake import STAGING, intake
 from .kernels import notebook_imports
 
 SQLITE_BUSY_TIMEOUT = 300  # seconds a writer waits for the SQLite lock
@@ -120,3 +121,23 @@ def autograde(config, assignment, students=None, jobs=None, progress=None):
             if progress is not None:
                 progress(student, status[student])
     return {s: status[s] for s in students}
+
+
+def grade(config, assignment, students=None, jobs=None, progress=None):
+    """Inspect, then autograde every readable submission on `jobs` processes; `progress(student,
+    reason)` is called as each student is done (the unreadable ones first).
+
+    Returns ({student: reason not graded}, intake records). An unreadable submission's student is
+    added to the gradebook, as nbgrader does for those it grades, so exports list them."""
+    records = intake(config, assignment, students)
+    problems = {s: "; ".join(r["notes"]) for s, r in records.items() if not r["graded"]}
+    with gradebook(config) as gb:
+        for student, reason in problems.items():
+            gb.update_or_create_student(student)
+            if progress is not None:
+                progress(student, reason)
+    readable = [s for s in records if s not in problems]
+    if readable:
+        graded = autograde(config, assignment, readable, jobs=jobs, progress=progress)
+        problems.update({s: p for s, p in graded.items() if p})
+    return problems, records
