@@ -1,10 +1,30 @@
 """A catalogue of student answers: the function bodies a class might write.
 
-Each answer is the body of one function of the student API; `WRONG` answers break the contract
-and must lose points on their own exercise, `RIGHT` answers are correct however they are
-written and must keep full marks.
+Each answer is the body of one function of the student API (`Answer(function, name, body)`).
+`WRONG` answers break the contract and must lose points on their own exercise, and only there;
+`HOSTILE` answers attack the grader instead of solving the exercise; `RIGHT` answers are correct
+however they are written and must keep full marks.
+
+A wrong answer is written as the mistake itself: the reference solution of its function (the
+instructor's body between `### BEGIN SOLUTION` and `### END SOLUTION` in the source notebook) with
+one small named edit,
+
+    Mistake("attention_weights", "unscaled scores", replace=(" / np.sqrt(K.shape[-1])", ""))
+
+`replace` is an (old, new) pair or a short list of pairs; `drop` a snippet, or a few, each naming
+one line to delete. Every snippet must occur exactly once in the body when its edit is applied,
+else building the catalogue fails naming the answer, so it cannot drift from the notebook
+unnoticed. The few mistakes that throw the solution away (a hard-coded value, asserts throughout,
+always or never raising) give a whole `body` instead.
 """
+import json
+import re
 from typing import NamedTuple
+
+from .. import ASSIGNMENT, NOTEBOOK
+from ..course import ROOT
+
+SOURCE = ROOT / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
 
 
 class Answer(NamedTuple):
@@ -13,303 +33,195 @@ class Answer(NamedTuple):
     body: str
 
 
+class CatalogueError(ValueError):
+    """A wrong answer whose edit does not fit the reference solution."""
+
+
+def reference_solutions(path=SOURCE):
+    """{function: the instructor's body} from the answer cells of the source notebook."""
+    bodies = {}
+    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        match = re.search(r"### BEGIN SOLUTION\n(.*?)\n\s*### END SOLUTION", source, re.S)
+        if meta.get("solution") and match:
+            bodies[meta["grade_id"]] = match.group(1) + "\n"
+    return bodies
+
+
+class Mistake(NamedTuple):
+    """A wrong answer: the reference body of `function` with `replace` and `drop` applied, or `body`."""
+    function: str
+    name: str
+    replace: tuple = ()
+    drop: tuple = ()
+    body: str = None
+
+    def answer(self, reference):
+        """The Answer this mistake makes of `reference` ({function: body})."""
+        if self.body is not None:
+            if self.replace or self.drop:
+                raise self.error("give a whole body or edits, not both")
+            return Answer(self.function, self.name, self.body.strip("\n") + "\n")
+        if self.function not in reference:
+            raise self.error("no reference solution for this function in the notebook")
+        replace = [self.replace] if self.replace and isinstance(self.replace[0], str) else self.replace
+        drop = [self.drop] if isinstance(self.drop, str) else self.drop
+        if not replace and not drop:
+            raise self.error("no edit")
+        body = reference[self.function]
+        for old, new in replace:
+            self.once(body, old)
+            body = body.replace(old, new)
+        for snippet in drop:
+            self.once(body, snippet)
+            body = "".join(line for line in body.splitlines(keepends=True) if snippet not in line)
+        if body == reference[self.function]:
+            raise self.error("the edits leave the reference solution unchanged")
+        return Answer(self.function, self.name, body)
+
+    def once(self, body, snippet):
+        count = body.count(snippet) if snippet else 0
+        if count != 1:
+            raise self.error(f"{snippet!r} occurs {count} times in the reference body, not once:\n{body}")
+
+    def error(self, problem):
+        return CatalogueError(f"wrong answer {self.function} / {self.name!r}: {problem}")
+
+
 def _catalogue(entries):
     return [Answer(function, name, body.strip("\n") + "\n")
             for function, answers in entries.items() for name, body in answers.items()]
 
 
-WRONG = _catalogue({
-    "attention_weights": {
-        "unscaled scores": """
-    s = np.asarray(q, float) @ np.asarray(K, float).T
-    e = np.exp(s - s.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)""",
-        "divides by d_k": """
-    K = np.asarray(K, float)
-    s = np.asarray(q, float) @ K.T / K.shape[-1]
-    e = np.exp(s - s.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)""",
-        "softmax over the queries": """
-    K = np.asarray(K, float)
-    s = np.asarray(q, float) @ K.T / np.sqrt(K.shape[-1])
-    e = np.exp(s - s.max(axis=0, keepdims=True))
-    return e / e.sum(axis=0, keepdims=True)""",
-        "unstable softmax": """
-    K = np.asarray(K, float)
-    e = np.exp(np.asarray(q, float) @ K.T / np.sqrt(K.shape[-1]))
-    return e / e.sum(axis=-1, keepdims=True)""",
-        "scaled by the number of keys": """
-    K = np.asarray(K, float)
-    s = np.asarray(q, float) @ K.T / np.sqrt(K.shape[0])
-    e = np.exp(s - s.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)""",
-        "no softmax": """
-    K = np.asarray(K, float)
-    return np.asarray(q, float) @ K.T / np.sqrt(K.shape[-1])""",
-        "normalised over the whole matrix": """
-    K = np.asarray(K, float)
-    s = np.asarray(q, float) @ K.T / np.sqrt(K.shape[-1])
-    e = np.exp(s - s.max())
-    return e / e.sum()""",
-        "hard-coded seed value": """
-    return np.array([0.66976155, 0.33023845])""",
-        "prints instead of returning": """
-    K = np.asarray(K, float)
-    s = np.asarray(q, float) @ K.T / np.sqrt(K.shape[-1])
-    e = np.exp(s - s.max(axis=-1, keepdims=True))
-    print(e / e.sum(axis=-1, keepdims=True))""",
-        "scales the caller's query in place": """
-    q = np.asarray(q, dtype=float)
-    K = np.asarray(K, dtype=float)
-    q /= np.sqrt(K.shape[-1])
-    s = q @ K.T
-    e = np.exp(s - s.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)""",
-    },
-    "causal_mask": {
-        "blocks the diagonal": """
-    return np.triu(np.ones((T, T), dtype=bool), k=0)""",
-        "lower triangle": """
-    return np.tril(np.ones((T, T), dtype=bool), k=-1)""",
-        "float mask": """
-    return np.triu(np.ones((T, T)), k=1)""",
-        "inverted": """
-    return ~np.triu(np.ones((T, T), dtype=bool), k=1)""",
-        "hard-coded 4 by 4": """
-    return np.array([[0, 1, 1, 1], [0, 0, 1, 1], [0, 0, 0, 1], [0, 0, 0, 0]], dtype=bool)""",
-        "integer mask": """
-    return (np.arange(T)[None, :] > np.arange(T)[:, None]).astype(int)""",
-        "only two steps ahead": """
-    return np.triu(np.ones((T, T), dtype=bool), k=2)""",
-    },
-    "head_dim": {
-        "float division": """
-    if n_heads < 1 or d_model % n_heads:
-        raise ValueError("bad head count")
-    return d_model / n_heads""",
-        "no validation": """
-    return d_model // n_heads""",
-        "assert instead of ValueError": """
-    assert n_heads >= 1 and d_model % n_heads == 0, "bad head count"
-    return d_model // n_heads""",
-        "truncating float division": """
-    if n_heads < 1:
-        raise ValueError("need a head")
-    return int(d_model / n_heads)""",
-        "forgets n_heads < 1": """
-    if d_model % n_heads:
-        raise ValueError("heads do not divide d_model")
-    return d_model // n_heads""",
-        "raises TypeError": """
-    if n_heads < 1 or d_model % n_heads:
-        raise TypeError("bad head count")
-    return d_model // n_heads""",
-        "hard-coded seed value": """
-    return 64""",
-    },
-    "attention_params": {
-        "three projections": """
-    return 3 * d_model * d_model + (3 * d_model if bias else 0)""",
-        "scalar biases": """
-    return 4 * d_model * d_model + (4 if bias else 0)""",
-        "ignores bias": """
-    return 4 * d_model * d_model""",
-        "float power": """
-    return 4 * d_model ** 2.0 + (4 * d_model if bias else 0)""",
-        "one bias vector": """
-    return 4 * d_model * d_model + (d_model if bias else 0)""",
-        "hard-coded seed value": """
-    return 1048576""",
-        "always counts biases": """
-    return 4 * d_model * d_model + 4 * d_model""",
-    },
-    "mlp_params": {
-        "ignores d_ff": """
-    d_ff = 4 * d_model
-    return 2 * d_model * d_ff + (d_ff + d_model if bias else 0)""",
-        "bias of d_ff twice": """
-    d_ff = 4 * d_model if d_ff is None else d_ff
-    return 2 * d_model * d_ff + (2 * d_ff if bias else 0)""",
-        "ignores bias": """
-    d_ff = 4 * d_model if d_ff is None else d_ff
-    return 2 * d_model * d_ff""",
-        "one layer": """
-    d_ff = 4 * d_model if d_ff is None else d_ff
-    return d_model * d_ff + (d_ff if bias else 0)""",
-        "float expansion factor": """
-    d_ff = 4.0 * d_model if d_ff is None else d_ff
-    return 2 * d_model * d_ff + (d_ff + d_model if bias else 0)""",
-        "default d_ff of 4": """
-    d_ff = 4 if d_ff is None else d_ff
-    return 2 * d_model * d_ff + (d_ff + d_model if bias else 0)""",
-        "bias of d_model twice": """
-    d_ff = 4 * d_model if d_ff is None else d_ff
-    return 2 * d_model * d_ff + (2 * d_model if bias else 0)""",
-    },
-    "layer_norm": {
-        "sample variance": """
-    x = np.asarray(x, float)
-    m = x.mean(axis=-1, keepdims=True)
-    return (x - m) / np.sqrt(x.var(axis=-1, ddof=1, keepdims=True) + eps)""",
-        "first axis": """
-    x = np.asarray(x, float)
-    return (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + eps)""",
-        "whole array": """
-    x = np.asarray(x, float)
-    return (x - x.mean()) / np.sqrt(x.var() + eps)""",
-        "eps outside the root": """
-    x = np.asarray(x, float)
-    m = x.mean(axis=-1, keepdims=True)
-    return (x - m) / (x.std(axis=-1, keepdims=True) + eps)""",
-        "ignores eps": """
-    x = np.asarray(x, float)
-    m = x.mean(axis=-1, keepdims=True)
-    return (x - m) / x.std(axis=-1, keepdims=True)""",
-        "fixed eps": """
-    x = np.asarray(x, float)
-    m = x.mean(axis=-1, keepdims=True)
-    return (x - m) / np.sqrt(x.var(axis=-1, keepdims=True) + 1e-5)""",
-        "normalises in place": """
-    x = np.asarray(x, dtype=float)
-    var = x.var(axis=-1, keepdims=True)
-    x -= x.mean(axis=-1, keepdims=True)
-    x /= np.sqrt(var + eps)
-    return x""",
-        "no centring": """
-    x = np.asarray(x, float)
-    return x / np.sqrt(x.var(axis=-1, keepdims=True) + eps)""",
-        "eps added to the result": """
-    x = np.asarray(x, float)
-    m = x.mean(axis=-1, keepdims=True)
-    return (x - m) / np.sqrt(x.var(axis=-1, keepdims=True)) + eps""",
-        "divides by the variance": """
-    x = np.asarray(x, float)
-    m = x.mean(axis=-1, keepdims=True)
-    return (x - m) / (x.var(axis=-1, keepdims=True) + eps)""",
-    },
-    "pre_ln_block": {
-        "post-LN": """
-    x = np.asarray(x, float)
-    return layer_norm(x + F(x), eps)""",
-        "no residual": """
-    return F(layer_norm(x, eps))""",
-        "adds the normalised input": """
-    h = layer_norm(x, eps)
-    return h + F(h)""",
-        "no normalisation": """
-    x = np.asarray(x, float)
-    return x + F(x)""",
-        "drops eps": """
-    x = np.asarray(x, float)
-    return x + F(layer_norm(x))""",
-        "normalises after F": """
-    x = np.asarray(x, float)
-    return x + layer_norm(F(x), eps)""",
-        "adds in place": """
-    x = np.asarray(x, dtype=float)
-    x += F(layer_norm(x, eps))
-    return x""",
-        "hard-coded seed value": """
-    return np.array([1.4999975, -1.4999975])""",
-    },
-    "kv_cache_bytes": {
-        "keys only": """
-    return B * L * T * H_kv * d_h * bytes_per_elem""",
-        "bits": """
-    return 2 * B * L * T * H_kv * d_h * bytes_per_elem * 8""",
-        "ignores bytes_per_elem": """
-    return 2 * B * L * T * H_kv * d_h * 2""",
-        "float": """
-    return 2.0 * B * L * T * H_kv * d_h * bytes_per_elem""",
-        "forgets the heads": """
-    return 2 * B * L * T * d_h * bytes_per_elem""",
-        "GiB instead of bytes": """
-    return 2 * B * L * T * H_kv * d_h * bytes_per_elem / 2**30""",
-        "hard-coded seed value": """
-    return 2097152""",
-        "forgets the batch": """
-    return 2 * L * T * H_kv * d_h * bytes_per_elem""",
-    },
-    "decoder_mask": {
-        "pads the queries": """
-    pos = np.arange(T)
-    pad = pos[None, :, None] >= np.asarray(lengths)[:, None, None]
-    return (pos[None, :] > pos[:, None])[None] | pad""",
-        "off by one": """
-    pos = np.arange(T)
-    pad = pos[None, None, :] > np.asarray(lengths)[:, None, None]
-    return (pos[None, :] > pos[:, None])[None] | pad""",
-        "causal only": """
-    B = len(lengths)
-    return np.broadcast_to(np.triu(np.ones((T, T), dtype=bool), k=1), (B, T, T)).copy()""",
-        "padding only": """
-    pos = np.arange(T)
-    pad = pos[None, None, :] >= np.asarray(lengths)[:, None, None]
-    return np.broadcast_to(pad, (len(lengths), T, T)).copy()""",
-        "blocks the diagonal": """
-    pos = np.arange(T)
-    pad = pos[None, None, :] >= np.asarray(lengths)[:, None, None]
-    return (pos[None, :] >= pos[:, None])[None] | pad""",
-        "integer mask": """
-    pos = np.arange(T)
-    pad = pos[None, None, :] >= np.asarray(lengths)[:, None, None]
-    return ((pos[None, :] > pos[:, None])[None] | pad).astype(int)""",
-        "inverted": """
-    pos = np.arange(T)
-    pad = pos[None, None, :] >= np.asarray(lengths)[:, None, None]
-    return ~((pos[None, :] > pos[:, None])[None] | pad)""",
-        "shortest length for all": """
-    pos = np.arange(T)
-    lengths = np.asarray(lengths)
-    pad = pos >= lengths.min()
-    return np.broadcast_to((pos[None, :] > pos[:, None]) | pad[None, :], (len(lengths), T, T)).copy()""",
-    },
-    "check_attention_inputs": {
-        "rejects batched masks": """
-    Q, K, V, mask = (np.asarray(a) for a in (Q, K, V, mask))
-    if Q.ndim != 3 or K.ndim != 3 or V.ndim != 3:
-        raise ValueError("Q, K, V must be 3-D")
-    if not Q.shape[0] == K.shape[0] == V.shape[0] or not Q.shape[2] == K.shape[2] == V.shape[2]:
-        raise ValueError("shapes disagree")
-    if K.shape[1] != V.shape[1]:
-        raise ValueError("K and V lengths differ")
-    if n_heads < 1 or Q.shape[2] % n_heads:
-        raise ValueError("bad head count")
-    if mask.dtype != bool or mask.shape != (Q.shape[1], K.shape[1]):
-        raise ValueError("bad mask")
-    if mask.all(axis=-1).any():
-        raise ValueError("fully blocked row")""",
-        "misses fully blocked rows": """
-    Q, K, V, mask = (np.asarray(a) for a in (Q, K, V, mask))
-    if Q.ndim != 3 or K.ndim != 3 or V.ndim != 3:
-        raise ValueError("Q, K, V must be 3-D")
-    if not Q.shape[0] == K.shape[0] == V.shape[0] or not Q.shape[2] == K.shape[2] == V.shape[2]:
-        raise ValueError("shapes disagree")
-    if K.shape[1] != V.shape[1]:
-        raise ValueError("K and V lengths differ")
-    if n_heads < 1 or Q.shape[2] % n_heads:
-        raise ValueError("bad head count")
-    if mask.dtype != bool or mask.shape[-2:] != (Q.shape[1], K.shape[1]) or mask.ndim not in (2, 3):
-        raise ValueError("bad mask")
-    if mask.ndim == 3 and mask.shape[0] not in (1, Q.shape[0]):
-        raise ValueError("bad mask batch")""",
-        "accepts any mask dtype": """
-    Q, K, V, mask = (np.asarray(a) for a in (Q, K, V, mask))
-    if Q.ndim != 3 or K.ndim != 3 or V.ndim != 3:
-        raise ValueError("Q, K, V must be 3-D")
-    if not Q.shape[0] == K.shape[0] == V.shape[0] or not Q.shape[2] == K.shape[2] == V.shape[2]:
-        raise ValueError("shapes disagree")
-    if K.shape[1] != V.shape[1]:
-        raise ValueError("K and V lengths differ")
-    if n_heads < 1 or Q.shape[2] % n_heads:
-        raise ValueError("bad head count")
-    if mask.shape[-2:] != (Q.shape[1], K.shape[1]) or mask.ndim not in (2, 3):
-        raise ValueError("bad mask")
-    if mask.ndim == 3 and mask.shape[0] not in (1, Q.shape[0]):
-        raise ValueError("bad mask batch")
-    if mask.astype(bool).all(axis=-1).any():
-        raise ValueError("fully blocked row")""",
-        "asserts instead of raising": """
+MISTAKES = [
+    # attention_weights: the softmax over the keys of q @ K.T / sqrt(d_k)
+    Mistake("attention_weights", "unscaled scores", replace=(" / np.sqrt(K.shape[-1])", "")),
+    Mistake("attention_weights", "divides by d_k", replace=("np.sqrt(K.shape[-1])", "K.shape[-1]")),
+    Mistake("attention_weights", "softmax over the queries",
+            replace=[("scores.max(axis=-1", "scores.max(axis=0"), ("e.sum(axis=-1", "e.sum(axis=0")]),
+    Mistake("attention_weights", "unstable softmax", drop="scores.max("),
+    Mistake("attention_weights", "scaled by the number of keys",
+            replace=("np.sqrt(K.shape[-1])", "np.sqrt(K.shape[0])")),
+    Mistake("attention_weights", "no softmax", replace=("scores = q @ K.T", "return q @ K.T")),
+    Mistake("attention_weights", "normalised over the whole matrix",
+            replace=[("scores.max(axis=-1, keepdims=True)", "scores.max()"),
+                     ("e.sum(axis=-1, keepdims=True)", "e.sum()")]),
+    Mistake("attention_weights", "hard-coded seed value", body="""
+    return np.array([0.66976155, 0.33023845])"""),
+    Mistake("attention_weights", "prints instead of returning",
+            replace=("return e / e.sum(axis=-1, keepdims=True)", "print(e / e.sum(axis=-1, keepdims=True))")),
+    Mistake("attention_weights", "scales the caller's query in place",
+            replace=("scores = q @ K.T / np.sqrt(K.shape[-1])",
+                     "q /= np.sqrt(K.shape[-1])\n    scores = q @ K.T")),
+
+    # causal_mask: np.triu(np.ones((T, T), dtype=bool), k=1)
+    Mistake("causal_mask", "blocks the diagonal", replace=("k=1", "k=0")),
+    Mistake("causal_mask", "lower triangle", replace=[("np.triu", "np.tril"), ("k=1", "k=-1")]),
+    Mistake("causal_mask", "float mask", replace=(", dtype=bool", "")),
+    Mistake("causal_mask", "inverted", replace=("return np.triu", "return ~np.triu")),
+    Mistake("causal_mask", "hard-coded 4 by 4", body="""
+    return np.array([[0, 1, 1, 1], [0, 0, 1, 1], [0, 0, 0, 1], [0, 0, 0, 0]], dtype=bool)"""),
+    Mistake("causal_mask", "integer mask", replace=("dtype=bool", "dtype=int")),
+    Mistake("causal_mask", "only two steps ahead", replace=("k=1", "k=2")),
+
+    # head_dim: d_model // n_heads, ValueError unless 1 <= n_heads divides d_model
+    Mistake("head_dim", "float division", replace=("d_model // n_heads", "d_model / n_heads")),
+    Mistake("head_dim", "no validation", drop=["if n_heads < 1", "raise ValueError"]),
+    Mistake("head_dim", "assert instead of ValueError",
+            replace=("if n_heads < 1 or d_model % n_heads != 0:\n        raise ValueError(",
+                     "assert n_heads >= 1 and d_model % n_heads == 0, (")),
+    Mistake("head_dim", "truncating float division", replace=[
+        ("n_heads < 1 or d_model % n_heads != 0", "n_heads < 1"),
+        ("return d_model // n_heads", "return int(d_model / n_heads)")]),
+    Mistake("head_dim", "forgets n_heads < 1", replace=("n_heads < 1 or ", "")),
+    Mistake("head_dim", "raises TypeError", replace=("raise ValueError", "raise TypeError")),
+    Mistake("head_dim", "hard-coded seed value", body="""
+    return 64"""),
+
+    # attention_params: 4 * d_model**2 weights, plus 4 * d_model biases
+    Mistake("attention_params", "three projections",
+            replace=[("return 4 * d_model", "return 3 * d_model"), ("(4 * d_model", "(3 * d_model")]),
+    Mistake("attention_params", "scalar biases", replace=("(4 * d_model if", "(4 if")),
+    Mistake("attention_params", "ignores bias", replace=(" + (4 * d_model if bias else 0)", "")),
+    Mistake("attention_params", "float power", replace=("4 * d_model * d_model", "4 * d_model ** 2.0")),
+    Mistake("attention_params", "one bias vector", replace=("(4 * d_model if", "(d_model if")),
+    Mistake("attention_params", "hard-coded seed value", body="""
+    return 1048576"""),
+    Mistake("attention_params", "always counts biases",
+            replace=("(4 * d_model if bias else 0)", "4 * d_model")),
+
+    # mlp_params: 2 * d_model * d_ff weights (d_ff = 4 * d_model when None), plus d_ff + d_model biases
+    Mistake("mlp_params", "ignores d_ff", replace=("if d_ff is None:\n        d_ff =", "d_ff =")),
+    Mistake("mlp_params", "bias of d_ff twice", replace=("(d_ff + d_model if", "(2 * d_ff if")),
+    Mistake("mlp_params", "ignores bias", replace=(" + (d_ff + d_model if bias else 0)", "")),
+    Mistake("mlp_params", "one layer",
+            replace=[("2 * d_model * d_ff", "d_model * d_ff"), ("(d_ff + d_model if", "(d_ff if")]),
+    Mistake("mlp_params", "float expansion factor", replace=("d_ff = 4 * d_model", "d_ff = 4.0 * d_model")),
+    Mistake("mlp_params", "default d_ff of 4", replace=("d_ff = 4 * d_model", "d_ff = 4")),
+    Mistake("mlp_params", "bias of d_model twice", replace=("(d_ff + d_model if", "(2 * d_model if")),
+
+    # layer_norm: (x - mean) / sqrt(var + eps) over the last axis
+    Mistake("layer_norm", "sample variance", replace=("x.var(axis=-1,", "x.var(axis=-1, ddof=1,")),
+    Mistake("layer_norm", "first axis",
+            replace=[("x.mean(axis=-1", "x.mean(axis=0"), ("x.var(axis=-1", "x.var(axis=0")]),
+    Mistake("layer_norm", "whole array",
+            replace=[("x.mean(axis=-1, keepdims=True)", "x.mean()"),
+                     ("x.var(axis=-1, keepdims=True)", "x.var()")]),
+    Mistake("layer_norm", "eps outside the root", replace=("np.sqrt(var + eps)", "(np.sqrt(var) + eps)")),
+    Mistake("layer_norm", "ignores eps", replace=("np.sqrt(var + eps)", "np.sqrt(var)")),
+    Mistake("layer_norm", "fixed eps", replace=("var + eps", "var + 1e-5")),
+    Mistake("layer_norm", "normalises in place",
+            replace=("return (x - mean) / np.sqrt(var + eps)",
+                     "x -= mean\n    x /= np.sqrt(var + eps)\n    return x")),
+    Mistake("layer_norm", "no centring", replace=("(x - mean)", "x")),
+    Mistake("layer_norm", "eps added to the result", replace=("np.sqrt(var + eps)", "np.sqrt(var) + eps")),
+    Mistake("layer_norm", "divides by the variance", replace=("np.sqrt(var + eps)", "(var + eps)")),
+
+    # pre_ln_block: x + F(layer_norm(x, eps))
+    Mistake("pre_ln_block", "post-LN", replace=("x + F(layer_norm(x, eps))", "layer_norm(x + F(x), eps)")),
+    Mistake("pre_ln_block", "no residual", replace=("return x + F(", "return F(")),
+    Mistake("pre_ln_block", "adds the normalised input",
+            replace=("return x + F(layer_norm(x, eps))", "h = layer_norm(x, eps)\n    return h + F(h)")),
+    Mistake("pre_ln_block", "no normalisation", replace=("F(layer_norm(x, eps))", "F(x)")),
+    Mistake("pre_ln_block", "drops eps", replace=("layer_norm(x, eps)", "layer_norm(x)")),
+    Mistake("pre_ln_block", "normalises after F", replace=("F(layer_norm(x, eps))", "layer_norm(F(x), eps)")),
+    Mistake("pre_ln_block", "adds in place",
+            replace=("return x + F(layer_norm(x, eps))", "x += F(layer_norm(x, eps))\n    return x")),
+    Mistake("pre_ln_block", "hard-coded seed value", body="""
+    return np.array([1.4999975, -1.4999975])"""),
+
+    # kv_cache_bytes: 2 * B * L * T * H_kv * d_h * bytes_per_elem
+    Mistake("kv_cache_bytes", "keys only", replace=("return 2 * B", "return B")),
+    Mistake("kv_cache_bytes", "bits", replace=("* bytes_per_elem", "* bytes_per_elem * 8")),
+    Mistake("kv_cache_bytes", "ignores bytes_per_elem", replace=("* bytes_per_elem", "* 2")),
+    Mistake("kv_cache_bytes", "float", replace=("return 2 *", "return 2.0 *")),
+    Mistake("kv_cache_bytes", "forgets the heads", replace=(" * H_kv", "")),
+    Mistake("kv_cache_bytes", "GiB instead of bytes", replace=("* bytes_per_elem", "* bytes_per_elem / 2**30")),
+    Mistake("kv_cache_bytes", "hard-coded seed value", body="""
+    return 2097152"""),
+    Mistake("kv_cache_bytes", "forgets the batch", replace=("2 * B * L", "2 * L")),
+
+    # decoder_mask: the causal rule j > i or a padding key j >= length, shape (B, T, T)
+    Mistake("decoder_mask", "pads the queries", replace=("pos[None, None, :] >=", "pos[None, :, None] >=")),
+    Mistake("decoder_mask", "off by one", replace=(">= lengths", "> lengths")),
+    Mistake("decoder_mask", "causal only",
+            replace=("future[None, :, :] | padding", "np.broadcast_to(future, (len(lengths), T, T)).copy()")),
+    Mistake("decoder_mask", "padding only",
+            replace=("future[None, :, :] | padding", "np.broadcast_to(padding, (len(lengths), T, T)).copy()")),
+    Mistake("decoder_mask", "blocks the diagonal", replace=("pos[None, :] > pos", "pos[None, :] >= pos")),
+    Mistake("decoder_mask", "integer mask",
+            replace=("future[None, :, :] | padding", "(future[None, :, :] | padding).astype(int)")),
+    Mistake("decoder_mask", "inverted",
+            replace=("future[None, :, :] | padding", "~(future[None, :, :] | padding)")),
+    Mistake("decoder_mask", "shortest length for all",
+            replace=("lengths = np.asarray(lengths)", "lengths = np.full(len(lengths), min(lengths))")),
+
+    # check_attention_inputs: ValueError for any bad shape, head count or mask
+    Mistake("check_attention_inputs", "rejects batched masks", replace=(", (B, T_q, T_k), (1, T_q, T_k)}", "}")),
+    Mistake("check_attention_inputs", "misses fully blocked rows", drop=["if mask.all(", "fully blocked"]),
+    Mistake("check_attention_inputs", "accepts any mask dtype", drop=["if mask.dtype != bool", "must be boolean"]),
+    Mistake("check_attention_inputs", "asserts instead of raising", body="""
     Q, K, V, mask = (np.asarray(a) for a in (Q, K, V, mask))
     assert Q.ndim == K.ndim == V.ndim == 3, "Q, K, V must be 3-D"
     assert Q.shape[0] == K.shape[0] == V.shape[0] and Q.shape[2] == K.shape[2] == V.shape[2]
@@ -317,86 +229,25 @@ WRONG = _catalogue({
     assert n_heads >= 1 and Q.shape[2] % n_heads == 0
     assert mask.dtype == bool and mask.shape[-2:] == (Q.shape[1], K.shape[1]) and mask.ndim in (2, 3)
     assert mask.ndim == 2 or mask.shape[0] in (1, Q.shape[0])
-    assert not mask.all(axis=-1).any()""",
-        "divides by zero heads": """
-    Q, K, V, mask = (np.asarray(a) for a in (Q, K, V, mask))
-    if Q.ndim != 3 or K.ndim != 3 or V.ndim != 3:
-        raise ValueError("Q, K, V must be 3-D")
-    if not Q.shape[0] == K.shape[0] == V.shape[0] or not Q.shape[2] == K.shape[2] == V.shape[2]:
-        raise ValueError("shapes disagree")
-    if K.shape[1] != V.shape[1]:
-        raise ValueError("K and V lengths differ")
-    if Q.shape[2] % n_heads:
-        raise ValueError("bad head count")
-    if mask.dtype != bool or mask.shape[-2:] != (Q.shape[1], K.shape[1]) or mask.ndim not in (2, 3):
-        raise ValueError("bad mask")
-    if mask.ndim == 3 and mask.shape[0] not in (1, Q.shape[0]):
-        raise ValueError("bad mask batch")
-    if mask.all(axis=-1).any():
-        raise ValueError("fully blocked row")""",
-        "misses K and V lengths": """
-    Q, K, V, mask = (np.asarray(a) for a in (Q, K, V, mask))
-    if Q.ndim != 3 or K.ndim != 3 or V.ndim != 3:
-        raise ValueError("Q, K, V must be 3-D")
-    if not Q.shape[0] == K.shape[0] == V.shape[0] or not Q.shape[2] == K.shape[2] == V.shape[2]:
-        raise ValueError("shapes disagree")
-    if n_heads < 1 or Q.shape[2] % n_heads:
-        raise ValueError("bad head count")
-    if mask.dtype != bool or mask.shape[-2:] != (Q.shape[1], K.shape[1]) or mask.ndim not in (2, 3):
-        raise ValueError("bad mask")
-    if mask.ndim == 3 and mask.shape[0] not in (1, Q.shape[0]):
-        raise ValueError("bad mask batch")
-    if mask.all(axis=-1).any():
-        raise ValueError("fully blocked row")""",
-        "rejects cross-attention": """
-    Q, K, V, mask = (np.asarray(a) for a in (Q, K, V, mask))
-    if Q.ndim != 3 or K.shape != Q.shape or V.shape != Q.shape:
-        raise ValueError("Q, K and V must have the same 3-D shape")
-    if n_heads < 1 or Q.shape[2] % n_heads:
-        raise ValueError("bad head count")
-    T = Q.shape[1]
-    if mask.dtype != bool or mask.shape[-2:] != (T, T) or mask.ndim not in (2, 3):
-        raise ValueError("bad mask")
-    if mask.ndim == 3 and mask.shape[0] not in (1, Q.shape[0]):
-        raise ValueError("bad mask batch")
-    if mask.all(axis=-1).any():
-        raise ValueError("fully blocked row")""",
-        "always raises": """
-    raise ValueError("something is wrong")""",
-        "never raises": """
-    return None""",
-        "no broadcasting of a batch of 1": """
-    Q, K, V, mask = (np.asarray(a) for a in (Q, K, V, mask))
-    if Q.ndim != 3 or K.ndim != 3 or V.ndim != 3:
-        raise ValueError("Q, K, V must be 3-D")
-    if not Q.shape[0] == K.shape[0] == V.shape[0] or not Q.shape[2] == K.shape[2] == V.shape[2]:
-        raise ValueError("shapes disagree")
-    if K.shape[1] != V.shape[1]:
-        raise ValueError("K and V lengths differ")
-    if n_heads < 1 or Q.shape[2] % n_heads:
-        raise ValueError("bad head count")
-    if mask.dtype != bool or mask.shape not in ((Q.shape[1], K.shape[1]), (Q.shape[0], Q.shape[1], K.shape[1])):
-        raise ValueError("bad mask")
-    if mask.all(axis=-1).any():
-        raise ValueError("fully blocked row")""",
-        "ignores V's width": """
-    Q, K, V, mask = (np.asarray(a) for a in (Q, K, V, mask))
-    if Q.ndim != 3 or K.ndim != 3 or V.ndim != 3:
-        raise ValueError("Q, K, V must be 3-D")
-    if not Q.shape[0] == K.shape[0] == V.shape[0] or Q.shape[2] != K.shape[2]:
-        raise ValueError("shapes disagree")
-    if K.shape[1] != V.shape[1]:
-        raise ValueError("K and V lengths differ")
-    if n_heads < 1 or Q.shape[2] % n_heads:
-        raise ValueError("bad head count")
-    if mask.dtype != bool or mask.shape[-2:] != (Q.shape[1], K.shape[1]) or mask.ndim not in (2, 3):
-        raise ValueError("bad mask")
-    if mask.ndim == 3 and mask.shape[0] not in (1, Q.shape[0]):
-        raise ValueError("bad mask batch")
-    if mask.all(axis=-1).any():
-        raise ValueError("fully blocked row")""",
-    },
-})
+    assert not mask.all(axis=-1).any()"""),
+    Mistake("check_attention_inputs", "divides by zero heads",
+            replace=("head_dim(Q.shape[2], n_heads)",
+                     "if Q.shape[2] % n_heads:\n        raise ValueError(\"heads do not divide d_model\")")),
+    Mistake("check_attention_inputs", "misses K and V lengths",
+            drop=["if K.shape[1] != V.shape[1]", "positions but V has"]),
+    Mistake("check_attention_inputs", "rejects cross-attention",
+            replace=("if K.shape[1] != V.shape[1]:", "if not Q.shape[1] == K.shape[1] == V.shape[1]:")),
+    Mistake("check_attention_inputs", "always raises", body="""
+    raise ValueError("something is wrong")"""),
+    Mistake("check_attention_inputs", "never raises", body="""
+    return None"""),
+    Mistake("check_attention_inputs", "no broadcasting of a batch of 1", replace=(", (1, T_q, T_k)}", "}")),
+    Mistake("check_attention_inputs", "ignores V's width",
+            replace=("Q.shape[2] == K.shape[2] == V.shape[2]", "Q.shape[2] == K.shape[2]")),
+]
+
+REFERENCE = reference_solutions()
+WRONG = [mistake.answer(REFERENCE) for mistake in MISTAKES]
 
 # Answers that try to cheat the checks rather than solve the exercise. They must lose points on
 # their own exercise; what they break elsewhere they break for themselves.

@@ -1,6 +1,5 @@
 """The simulated class: students who fetch the assignment, answer it and submit it."""
 import random
-import re
 import shutil
 from pathlib import Path
 
@@ -8,21 +7,14 @@ import nbformat
 from traitlets.config import Config
 
 from .. import EXERCISES
-from .answers import RIGHT, WRONG
+from .answers import RIGHT, WRONG, reference_solutions
 
 STUB = "    # YOUR CODE HERE\n    raise NotImplementedError()"
 
 
 def solutions(course):
     """The instructor's answer to each exercise, as function bodies."""
-    nb = nbformat.read(course.notebook("source"), as_version=4)
-    bodies = {}
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("solution"):
-            match = re.search(r"### BEGIN SOLUTION\n(.*?)\n\s*### END SOLUTION", cell.source, re.S)
-            bodies[meta["grade_id"]] = match.group(1) + "\n"
-    return bodies
+    return reference_solutions(course.notebook("source"))
 
 
 def answer(nb, bodies):

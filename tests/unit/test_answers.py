@@ -1,0 +1,74 @@
+"""The answer catalogue: wrong answers are the reference solution with one named edit."""
+import ast
+import json
+from collections import Counter
+
+import pytest
+
+from transformer_course import EXERCISES
+from transformer_course.simulation.answers import (HOSTILE, REFERENCE, RIGHT, WRONG, Answer, CatalogueError,
+                                                   Mistake, SOURCE, reference_solutions)
+
+
+def wrapped(answer):
+    return f"def {answer.function}(*args, **kwargs):\n{answer.body}"
+
+
+def test_the_reference_is_each_function_of_the_notebook():
+    assert list(REFERENCE) == list(EXERCISES)
+    cells = json.loads(SOURCE.read_text(encoding="utf-8"))["cells"]
+    sources = ["".join(c["source"]) for c in cells if c["metadata"].get("nbgrader", {}).get("solution")]
+    for function, body in REFERENCE.items():
+        assert any(f"### BEGIN SOLUTION\n{body}" in source for source in sources), function
+
+
+@pytest.mark.parametrize("answer", WRONG, ids=lambda a: f"{a.function}-{a.name}")
+def test_wrong_answer_differs_from_the_reference_and_parses(answer):
+    assert answer.function in EXERCISES
+    assert answer.body != REFERENCE[answer.function]
+    assert answer.body.endswith("\n") and not answer.body.endswith("\n\n")
+    assert all(line.startswith("    ") for line in answer.body.splitlines() if line.strip())
+    ast.parse(wrapped(answer))
+
+
+@pytest.mark.parametrize("kind, answers", [("wrong", WRONG), ("right", RIGHT), ("hostile", HOSTILE)])
+def test_names_are_unique_per_function(kind, answers):
+    counts = Counter((a.function, a.name) for a in answers)
+    assert [key for key, n in counts.items() if n > 1] == []
+    assert all(isinstance(a, Answer) and a.body.endswith("\n") for a in answers)
+    for answer in answers:
+        ast.parse(wrapped(answer))
+
+
+def test_every_exercise_has_wrong_and_right_answers():
+    assert {a.function for a in WRONG} == {a.function for a in RIGHT} == set(EXERCISES)
+
+
+def test_an_edit_changes_exactly_the_snippet():
+    reference = {"f": "    x = 1\n    y = 2\n    return x + y\n"}
+    assert Mistake("f", "minus", replace=("x + y", "x - y")).answer(reference).body == \
+        "    x = 1\n    y = 2\n    return x - y\n"
+    assert Mistake("f", "two", replace=[("= 1", "= 3"), ("= 2", "= 4")]).answer(reference).body == \
+        "    x = 3\n    y = 4\n    return x + y\n"
+    assert Mistake("f", "no y", drop="y = 2", replace=("x + y", "x")).answer(reference).body == \
+        "    x = 1\n    return x\n"
+    assert Mistake("f", "whole", body="\n    return 3").answer(reference) == Answer("f", "whole", "    return 3\n")
+
+
+@pytest.mark.parametrize("mistake, problem", [
+    (Mistake("f", "missing", replace=("x * y", "x - y")), "'x \\* y' occurs 0 times"),
+    (Mistake("f", "ambiguous", replace=(" = ", " == ")), "' = ' occurs 2 times"),
+    (Mistake("f", "ambiguous line", drop="= "), "'= ' occurs 2 times"),
+    (Mistake("f", "no-op", replace=("x + y", "x + y")), "unchanged"),
+    (Mistake("f", "nothing"), "no edit"),
+    (Mistake("f", "both", replace=("x", "z"), body="    return 1"), "not both"),
+    (Mistake("g", "unknown function", replace=("x", "z")), "no reference solution"),
+])
+def test_an_edit_that_does_not_fit_fails_naming_the_answer(mistake, problem):
+    reference = {"f": "    x = 1\n    y = 2\n    return x + y\n"}
+    with pytest.raises(CatalogueError, match=f"wrong answer {mistake.function} / '{mistake.name}'.*{problem}"):
+        mistake.answer(reference)
+
+
+def test_reading_the_notebook_again_gives_the_same_catalogue():
+    assert reference_solutions() == REFERENCE
