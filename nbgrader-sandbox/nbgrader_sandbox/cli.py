@@ -67,6 +67,6 @@ def main(argv=None):
     print(f"grade: {len(records) - len(problems)} graded, {len(problems)} not graded")
     for student, reason in sorted(problems.items()):
         print(f"  {student}: {reason}")
-    for line in [] if args.quiet else summary(records):
+    for line in [] if args.quiet else summary({s: r for s, r in records.items() if r["graded"]}):
         print(line)
     return 1 if problems else 0

@@ -77,10 +77,14 @@ def find_notebook(folder, name, expected):
 
 
 def read(path):
-    """The notebook, or why it cannot be graded."""
+    """The notebook, or why it cannot be graded. Cell ids in a notebook of an older minor version
+    (nbformat 4.0-4.4) are no reason: nbgrader grades such notebooks."""
     try:
         nb = nbformat.read(path, as_version=4)
-        nbformat.validate(nb)
+        try:
+            nbformat.validate(nb)
+        except ValidationError:
+            nbformat.validate(dict(copy.deepcopy(nb), nbformat_minor=nbformat.v4.nbformat_minor))
     except NotJSONError:
         return None, "unreadable: not JSON (truncated or corrupted)"
     except ValidationError as error:
