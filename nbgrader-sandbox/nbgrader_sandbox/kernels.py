@@ -6,10 +6,11 @@ the kernel manager's kernels are forked from a zygote process (zygote.py, one pe
 process) that imported those once. The forked kernel is a process and session of its own with the
 same command line, environment and folder as a fresh kernel, no notebook code run. What differs:
 those modules are already imported (before the shell, not by the setup cell) and the str hash seed
-is the zygote's. Grades are unchanged; tests/test_parallel.py and the benchmark compare them.
+is the zygote's. Grades are unchanged (tests/test_quickstart.py compares them with stock nbgrader).
 
-Sandboxed kernels are forked the same way: the zygote then lives in a bubblewrap sandbox of its own (the same mounts and limits as a sandboxed kernel) that binds one
-private folder of the grading process. Each kernel runs in a fresh sub-folder of it holding a copy
+Sandboxed kernels are forked the same way: the zygote then lives in a bubblewrap sandbox of its
+own (the same mounts and limits as a sandboxed kernel) that binds one private folder of the
+grading process. Each kernel runs in a fresh sub-folder of it holding a copy
 of the notebook's folder, one kernel at a time, and the zygote wipes the sandbox between kernels.
 """
 import ast

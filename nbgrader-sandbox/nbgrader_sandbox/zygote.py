@@ -50,8 +50,6 @@ def run_kernel(request, limits):
         os.environ.clear()
         os.environ.update(request["env"])
     sys.argv = request["argv"]
-    script = os.path.dirname(os.path.abspath(__file__))
-    sys.path[:] = [p for p in sys.path if p != script]  # as ipykernel_launcher drops the kernel's cwd
     if limits is not None:
         _prctl_dumpable(1)
         for name, value in limits.items():
@@ -189,6 +187,9 @@ def serve(preload, limits):
 
 
 if __name__ == "__main__":
+    # This script's folder (the engine's modules) is no place to import from, neither for the
+    # notebook's modules nor for the kernels.
+    sys.path[:] = [p for p in sys.path if p != os.path.dirname(os.path.abspath(__file__))]
     args = sys.argv[1:]
     sandbox = None
     if args and args[0].startswith("--sandbox="):

@@ -4,7 +4,6 @@ One honest student scores full marks (41); the others attack the grader or break
 """
 import hashlib
 import json
-import os
 import re
 import shutil
 import socket
