@@ -107,7 +107,8 @@ def run(course, args, bar):
 
 
 def logs(verbose, quiet):
-    """Step lines of the course (INFO) on stdout unless quiet; with -v, the grader's and nbgrader's too."""
+    """Step lines of the course (INFO) on stdout unless quiet; with -v, what the grader and nbgrader
+    log too (otherwise nbgrader's own log stays as quiet as nbgrader leaves it)."""
     course = logging.getLogger("transformer_course")
     course.handlers[:] = []
     if not quiet:
@@ -116,7 +117,8 @@ def logs(verbose, quiet):
         course.addHandler(handler)
     course.setLevel(logging.DEBUG if verbose else logging.INFO)
     course.propagate = False
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if verbose:
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
 
 def main(argv=None):

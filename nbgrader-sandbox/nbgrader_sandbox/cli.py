@@ -51,7 +51,8 @@ def main(argv=None):
     if args.command == "install":
         print(install_kernelspec(args.prefix))
         return 0
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    if args.verbose:
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     done = []
 
     def progress(student, reason):
