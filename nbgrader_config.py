@@ -21,12 +21,14 @@ c.IgnorePattern.pattern = r"[\s\S]"
 # autograde runs each notebook in a bubblewrap sandbox (no network, no course or home folder,
 # memory and CPU caps and, where cgroups allow, a cap on processes and on the memory of all of
 # them) and survives timeouts, dead kernels and huge outputs; duplicated or nameless grade ids
-# are repaired in the autograded copy. Install the kernelspec once: `nbgrader-sandbox install`.
+# are repaired in the autograded copy; links, devices and oversized files in a submission are
+# never collected nor copied. Install the kernelspec once: `nbgrader-sandbox install`.
 # Students' JupyterLab keeps the plain python3 kernel of the notebook.
-from nbgrader_sandbox import autograde_preprocessors, sanitize_preprocessors  # noqa: E402
+from nbgrader_sandbox import SafeExchangeCollect, autograde_preprocessors, sanitize_preprocessors  # noqa: E402
 
 c.Autograde.sanitize_preprocessors = sanitize_preprocessors()
 c.Autograde.autograde_preprocessors = autograde_preprocessors()
+c.ExchangeFactory.collect = SafeExchangeCollect  # submissions are data: links are never collected
 
 # COURSE_SANDBOX=off grades without the sandbox (trusted code only); COURSE_SANDBOX_MEMORY,
 # _CPU, _FILE, _TMP (bytes, seconds) and _PROCESSES override the sandbox's limits.

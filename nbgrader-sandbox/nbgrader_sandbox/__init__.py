@@ -2,9 +2,10 @@
 
 Add to a course's ``nbgrader_config.py``::
 
-    from nbgrader_sandbox import autograde_preprocessors, sanitize_preprocessors
+    from nbgrader_sandbox import SafeExchangeCollect, autograde_preprocessors, sanitize_preprocessors
     c.Autograde.sanitize_preprocessors = sanitize_preprocessors()
     c.Autograde.autograde_preprocessors = autograde_preprocessors()
+    c.ExchangeFactory.collect = SafeExchangeCollect
 
 and grade a class on every core with ``nbgrader-sandbox grade ASSIGNMENT`` (intake, then parallel
 autograde) or, from Python, `grade(config, assignment)` and `autograde(config, assignment, students, jobs)`.
@@ -15,6 +16,7 @@ import importlib
 # (`python -m nbgrader_sandbox.launcher`) does not import nbgrader. No export is named like a module.
 _EXPORTS = {
     "GradingError": "coursedir", "KERNEL_NAME": "launcher", "RepairIds": "repair", "SafeExecute": "execute",
+    "SafeExchangeCollect": "collect",
     "Sandbox": "sandbox", "SandboxError": "sandbox", "autograde": "parallel",
     "autograde_preprocessors": "config", "grade": "parallel", "install_kernelspec": "launcher",
     "sanitize_preprocessors": "config",

@@ -1,4 +1,4 @@
-"""The preprocessor lists a course sets in its nbgrader_config.py to adopt the engine."""
+"""What a course sets in its nbgrader_config.py to adopt the engine: the autograde steps' lists."""
 from nbgrader.converters import Autograde
 from nbgrader.preprocessors import DeduplicateIds, Execute
 

@@ -1,8 +1,9 @@
 """Intake: inspect submitted/ before grading and record what is odd about each submission.
 
-Per student and notebook of the assignment: a notebook under another name ("exercises (1)") is
-graded under the assignment's name from a staged copy of the submission (``intake/<student>/
-<assignment>/``), never renamed in submitted/; a notebook that is not valid nbformat is left out
+Per student: links, devices and oversized files (data.py) are refused, and the submission is
+graded from a staged copy of its data (``intake/<student>/<assignment>/``); so is a submission whose
+notebook is there only under another name ("exercises (1)"), renamed in the copy, never in
+submitted/. Per notebook of the assignment: a notebook that is not valid nbformat is left out
 of grading; test and locked cells that differ from the gradebook (nbgrader restores them),
 duplicated grade_ids and nbgrader metadata without one (RepairIds repairs them in the autograded
 copy) and changed nbgrader metadata are noted; cells that patch NumPy, builtins or the grading
@@ -23,7 +24,9 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import ClearHiddenTests
 from nbgrader.utils import is_grade, is_locked, is_solution
 
+from .collect import refused_at_collection
 from .coursedir import find_assignment, gradebook, submitted_students
+from .data import copy_data, refusals
 from .repair import RepairIds, repair_notes
 from .review import review_notes
 
@@ -59,14 +62,16 @@ def summary(records):
     return [f"  {s}: {status(r)}" for s, r in sorted(records.items()) if r["notes"]]
 
 
-def find_notebook(folder, name, expected):
+def find_notebook(folder, name, expected, refused=()):
     """The submitted file for notebook `name`: its own, else the newest copy under another name (of
-    the files that are no other expected notebook's). Returns (path or None, note or None)."""
+    the files that are no other expected notebook's), never a refused one. Returns (path or None,
+    note or None)."""
+    notebooks = [p for p in folder.glob("*.ipynb") if p.name not in refused]
     target = folder / f"{name}.ipynb"
-    if target.exists():
+    if target in notebooks:
         return target, None
-    notebooks = sorted((p for p in folder.glob("*.ipynb") if p.stem not in expected),
-                       key=lambda p: p.stat().st_mtime, reverse=True)
+    notebooks = sorted((p for p in notebooks if p.stem not in expected), key=lambda p: p.stat().st_mtime,
+                       reverse=True)
     candidates = [p for p in notebooks if is_copy(p.stem, name)] or notebooks
     if not candidates:
         return None, None
@@ -158,15 +163,16 @@ def inspect_notebook(nb, reference):
     return notes + cell_notes(repaired, reference) + review_notes(repaired, reference)
 
 
-def inspect_student(folder, references, staged):
-    """{"graded", "notes"} for one submission folder. If a notebook is there only under another
-    name, the submission is copied to `staged` with that file renamed; otherwise `staged` is
-    removed."""
+def inspect_student(folder, references, staged, max_bytes, collected=None):
+    """{"graded", "notes"} for one submission folder. If it holds entries to refuse, or a notebook
+    only under another name, its data is copied to `staged` (that file renamed); otherwise `staged`
+    is removed. `collected` are the refusals made when it was collected."""
     folder = Path(folder)
+    refused = refusals(folder, max_bytes)
     notes, problems, renames = [], [], {}
     for name, reference in references.items():
         prefix = f"{name}.ipynb: " if len(references) > 1 else ""
-        path, renamed = find_notebook(folder, name, set(references))
+        path, renamed = find_notebook(folder, name, set(references), refused)
         if path is None:
             problems.append(f"{prefix}unreadable: no notebook")
             continue
@@ -178,11 +184,13 @@ def inspect_student(folder, references, staged):
             problems.append(prefix + problem)
         else:
             notes += [prefix + note for note in inspect_notebook(nb, reference)]
+    notes += [f"refused at collection: {path} ({why})" for path, why in sorted((collected or {}).items())]
+    notes += [f"refused: {path} ({why})" for path, why in sorted(refused.items())]
     shutil.rmtree(staged, ignore_errors=True)
     if problems:
         return {"graded": False, "notes": problems + notes}
-    if renames:
-        shutil.copytree(folder, staged, symlinks=True)
+    if renames or refused:
+        copy_data(folder, staged, max_bytes)
         for old, new in renames.items():
             (staged / old).rename(staged / new)
     return {"graded": True, "notes": notes}
@@ -194,10 +202,12 @@ def intake(config, assignment, students=None):
     coursedir = CourseDirectory(config=config)
     with gradebook(config) as gb:
         references = reference_cells(gb, assignment)
+    collected = refused_at_collection(coursedir.root, assignment)
     found = {}
     for student in students or submitted_students(config, assignment):
         found[student] = inspect_student(coursedir.format_path(coursedir.submitted_directory, student, assignment),
-                                         references, Path(coursedir.format_path(STAGING, student, assignment)))
+                                         references, Path(coursedir.format_path(STAGING, student, assignment)),
+                                         1000 * coursedir.max_file_size, collected.get(student))
     path = records_file(coursedir.root, assignment)
     path.parent.mkdir(exist_ok=True)
     path.write_text(json.dumps(dict(load(coursedir.root, assignment), **found), indent=1, sort_keys=True))

@@ -23,10 +23,11 @@ BIN = Path(sys.executable).parent
 README = Path(__file__).resolve().parents[1] / "README.md"
 # The adoption lines, as README.md shows them (checked below, so the two cannot drift apart).
 ADOPTION = """\
-from nbgrader_sandbox import autograde_preprocessors, sanitize_preprocessors
+from nbgrader_sandbox import SafeExchangeCollect, autograde_preprocessors, sanitize_preprocessors
 
 c.Autograde.sanitize_preprocessors = sanitize_preprocessors()
 c.Autograde.autograde_preprocessors = autograde_preprocessors()
+c.ExchangeFactory.collect = SafeExchangeCollect
 """
 CORRECT = ["bitdiddle", "hacker"]  # named after the quickstart's students; they hand in the solutions
 WRONG = "reasoner"  # squares() starts at 0
