@@ -197,8 +197,8 @@ def inspect_student(folder, references, staged, max_bytes, collected=None):
 
 
 def intake(config, assignment, students=None):
-    """Inspect every submission of `assignment` (or `students`), stage the renamed ones, store the
-    records and return {student: record}."""
+    """Inspect every submission of `assignment` (or `students`), stage those with a renamed notebook
+    or refused entries, store the records and return {student: record}."""
     coursedir = CourseDirectory(config=config)
     with gradebook(config) as gb:
         references = reference_cells(gb, assignment)
