@@ -78,6 +78,7 @@ def figure(data, path, top=10):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import seaborn as sns
+    from matplotlib.ticker import MaxNLocator
 
     sns.set_theme(style="whitegrid", palette="colorblind")
     colors = sns.color_palette("colorblind")
@@ -90,18 +91,24 @@ def figure(data, path, top=10):
     axes[0, 0].set(title="Score per exercise (share of submissions)", xlim=(0, 1))
     axes[0, 0].legend(loc="upper center", bbox_to_anchor=(0.5, -0.06), ncols=3, frameon=False)
     hardest = data.checks.sort_values("pass_rate").head(top)
+    palette = dict(zip(data.scores.columns, sns.color_palette("colorblind", len(data.scores.columns))))
     sns.barplot(x=hardest.pass_rate, y=hardest.index, hue=hardest.exercise, dodge=False, ax=axes[0, 1],
-                legend=False)
+                palette=palette, hue_order=[e for e in palette if e in set(hardest.exercise)])
     axes[0, 1].set(title=f"The {len(hardest)} most failed checks", xlabel="pass rate", ylabel="", xlim=(0, 1))
+    axes[0, 1].legend(title="colour: the check's exercise", loc="upper center", bbox_to_anchor=(0.5, -0.12),
+                      ncols=3, frameon=False, fontsize="small")
     status = data.students.status
     sns.histplot(data.students[status.isin(GRADED)], x="total", hue="status", multiple="stack",
                  binwidth=max(1.0, data.max_score / 20), binrange=(0, data.max_score), ax=axes[1, 0])
-    axes[1, 0].set(title="Total score (after late penalties)", xlabel=f"points of {data.max_score:g}")
+    axes[1, 0].set(title="Total score (after late penalties)", xlabel=f"points of {data.max_score:g}",
+                   ylabel="students")
     counts = status.value_counts().reindex([*GRADED, "not graded", "missing"], fill_value=0)
     sns.barplot(x=counts.index, y=counts.values, hue=counts.index, ax=axes[1, 1], legend=False)
     for x, n in enumerate(counts.values):
         axes[1, 1].annotate(str(n), (x, n), ha="center", va="bottom")
     axes[1, 1].set(title="Submissions", ylabel="students")
+    for ax in (axes[1, 0], axes[1, 1]):  # counts of students: whole numbers only
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
