@@ -8,6 +8,7 @@ import functools
 import logging
 import sys
 
+from nbgrader_sandbox import GradingError
 from nbgrader_sandbox.intake import intake, summary
 from tqdm import tqdm
 
@@ -128,6 +129,6 @@ def main(argv=None):
     try:
         setup_environment()
         return run(Course(args.course or ROOT, assignment=args.assignment), args, bar)
-    except CourseError as error:
+    except (CourseError, GradingError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

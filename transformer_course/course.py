@@ -5,7 +5,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from nbgrader_sandbox.coursedir import submitted_students
+from nbgrader_sandbox.coursedir import gradebook, submitted_students
 from sqlalchemy.exc import SAWarning
 from tqdm import tqdm
 from traitlets.config import Config, PyFileConfigLoader
@@ -68,10 +68,6 @@ class Course:
     def exchange(self):
         return Path(self.config.Exchange.root)
 
-    @property
-    def gradebook_url(self):
-        return self.config.CourseDirectory.db_url
-
     def path(self, step, student=None):
         """Folder of the assignment at one step: source, release, submitted, autograded, feedback."""
         parts = [step] if student is None else [step, student]
@@ -91,9 +87,7 @@ class Course:
         return NbGraderAPI(CourseDirectory(config=config), config=config)
 
     def gradebook(self):
-        from nbgrader.api import Gradebook
-
-        return Gradebook(self.gradebook_url, course_id=self.config.CourseDirectory.course_id)
+        return gradebook(self.config)
 
     def submitted_students(self):
         return submitted_students(self.config, self.assignment)

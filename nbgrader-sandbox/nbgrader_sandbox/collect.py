@@ -12,11 +12,12 @@ from pathlib import Path
 
 from nbgrader.exchange.default.collect import ExchangeCollect
 
+from .coursedir import STAGING
 from .data import copy_data
 
 
 def collect_file(root, assignment):
-    return Path(root) / "intake" / f"{assignment}.collect.json"
+    return Path(root) / STAGING / f"{assignment}.collect.json"
 
 
 def refused_at_collection(root, assignment):

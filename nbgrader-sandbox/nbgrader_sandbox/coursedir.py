@@ -1,9 +1,12 @@
-"""What the engine reads of an nbgrader course: its submissions and its gradebook."""
+"""What the engine reads of an nbgrader course: its submissions and its gradebook, and where it keeps
+its own records (STAGING)."""
 import glob
 import os
 
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.coursedir import CourseDirectory
+
+STAGING = "intake"  # folder of the course, beside submitted/: the intake's records and staged copies
 
 
 class GradingError(Exception):

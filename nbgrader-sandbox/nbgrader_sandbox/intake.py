@@ -25,12 +25,11 @@ from nbgrader.preprocessors import ClearHiddenTests
 from nbgrader.utils import is_grade, is_locked, is_solution
 
 from .collect import refused_at_collection
-from .coursedir import find_assignment, gradebook, submitted_students
+from .coursedir import STAGING, find_assignment, gradebook, submitted_students
 from .data import copy_data, refusals
 from .repair import RepairIds, repair_notes
 from .review import review_notes
 
-STAGING = "intake"  # folder of the course, beside submitted/
 
 
 def is_copy(stem, notebook):

@@ -9,7 +9,8 @@ never conflict; the database serialises them. For SQLite a long busy timeout mak
 for the lock instead of failing; a server database (`db_url`) needs nothing. A student whose
 grading still fails is graded once more, which `force` makes idempotent.
 
-A submission the intake staged (intake.py: a renamed notebook) is graded from its staged copy.
+A submission the intake staged (intake.py: a renamed notebook, refused links) is graded from its
+staged copy.
 """
 import glob
 import os
@@ -25,9 +26,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SAWarning
 from traitlets.config import Config
 
-from .coursedir import find_assignment, gradebook, submitted_students
+from .coursedir import STAGING, find_assignment, gradebook, submitted_students
 from .execute import SafeExecute
-from .intake import STAGING, intake
+from .intake import intake
 from .kernels import notebook_imports
 
 SQLITE_BUSY_TIMEOUT = 300  # seconds a writer waits for the SQLite lock
