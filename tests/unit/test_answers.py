@@ -11,6 +11,9 @@ from transformer_course.simulation.answers import (HOSTILE, REFERENCE, RIGHT, WR
 
 
 def wrapped(answer):
+    """The answer as a whole function; a body that starts with a def line already is one."""
+    if answer.body.startswith(f"def {answer.function}("):
+        return answer.body
     return f"def {answer.function}(*args, **kwargs):\n{answer.body}"
 
 
@@ -27,7 +30,8 @@ def test_wrong_answer_differs_from_the_reference_and_parses(answer):
     assert answer.function in EXERCISES
     assert answer.body != REFERENCE[answer.function]
     assert answer.body.endswith("\n") and not answer.body.endswith("\n\n")
-    assert all(line.startswith("    ") for line in answer.body.splitlines() if line.strip())
+    body = answer.body.split("\n", 1)[1] if answer.body.startswith("def ") else answer.body
+    assert all(line.startswith("    ") for line in body.splitlines() if line.strip())
     ast.parse(wrapped(answer))
 
 
@@ -53,6 +57,8 @@ def test_an_edit_changes_exactly_the_snippet():
     assert Mistake("f", "no y", drop="y = 2", replace=("x + y", "x")).answer(reference).body == \
         "    x = 1\n    return x\n"
     assert Mistake("f", "whole", body="\n    return 3").answer(reference) == Answer("f", "whole", "    return 3\n")
+    assert Mistake("f", "default", signature="def f(x=2):").answer(reference).body == \
+        "def f(x=2):\n    x = 1\n    y = 2\n    return x + y\n"
 
 
 @pytest.mark.parametrize("mistake, problem", [
@@ -63,6 +69,7 @@ def test_an_edit_changes_exactly_the_snippet():
     (Mistake("f", "nothing"), "no edit"),
     (Mistake("f", "both", replace=("x", "z"), body="    return 1"), "not both"),
     (Mistake("g", "unknown function", replace=("x", "z")), "no reference solution"),
+    (Mistake("f", "other function", signature="def g(x=2):"), "must define f"),
 ])
 def test_an_edit_that_does_not_fit_fails_naming_the_answer(mistake, problem):
     reference = {"f": "    x = 1\n    y = 2\n    return x + y\n"}

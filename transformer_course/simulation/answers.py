@@ -12,7 +12,8 @@ one small named edit,
     Mistake("attention_weights", "unscaled scores", replace=(" / np.sqrt(K.shape[-1])", ""))
 
 `replace` is an (old, new) pair or a short list of pairs; `drop` a snippet, or a few, each naming
-one line to delete. Every snippet must occur exactly once in the body when its edit is applied,
+one line to delete; `signature` a new `def` line, for a student who changed a default argument (the
+answer's body then starts with that line). Every snippet must occur exactly once in the body when its edit is applied,
 else building the catalogue fails naming the answer, so it cannot drift from the notebook
 unnoticed. The few mistakes that throw the solution away (a hard-coded value, asserts throughout,
 always or never raising) give a whole `body` instead.
@@ -56,18 +57,19 @@ class Mistake(NamedTuple):
     replace: tuple = ()
     drop: tuple = ()
     body: str = None
+    signature: str = None
 
     def answer(self, reference):
         """The Answer this mistake makes of `reference` ({function: body})."""
         if self.body is not None:
-            if self.replace or self.drop:
+            if self.replace or self.drop or self.signature:
                 raise self.error("give a whole body or edits, not both")
             return Answer(self.function, self.name, self.body.strip("\n") + "\n")
         if self.function not in reference:
             raise self.error("no reference solution for this function in the notebook")
         replace = [self.replace] if self.replace and isinstance(self.replace[0], str) else self.replace
         drop = [self.drop] if isinstance(self.drop, str) else self.drop
-        if not replace and not drop:
+        if not replace and not drop and not self.signature:
             raise self.error("no edit")
         body = reference[self.function]
         for old, new in replace:
@@ -76,8 +78,12 @@ class Mistake(NamedTuple):
         for snippet in drop:
             self.once(body, snippet)
             body = "".join(line for line in body.splitlines(keepends=True) if snippet not in line)
-        if body == reference[self.function]:
+        if body == reference[self.function] and not self.signature:
             raise self.error("the edits leave the reference solution unchanged")
+        if self.signature:
+            if not self.signature.startswith(f"def {self.function}("):
+                raise self.error(f"the signature must define {self.function}")
+            body = f"{self.signature}\n{body}"
         return Answer(self.function, self.name, body)
 
     def once(self, body, snippet):
@@ -148,6 +154,7 @@ MISTAKES = [
     Mistake("attention_params", "one bias vector", replace=("(4 * d_model if", "(d_model if")),
     Mistake("attention_params", "hard-coded seed value", body="""
     return 1048576"""),
+    Mistake("attention_params", "bias by default", signature="def attention_params(d_model, bias=True):"),
     Mistake("attention_params", "always counts biases",
             replace=("(4 * d_model if bias else 0)", "4 * d_model")),
 
@@ -160,6 +167,8 @@ MISTAKES = [
     Mistake("mlp_params", "float expansion factor", replace=("d_ff = 4 * d_model", "d_ff = 4.0 * d_model")),
     Mistake("mlp_params", "default d_ff of 4", replace=("d_ff = 4 * d_model", "d_ff = 4")),
     Mistake("mlp_params", "bias of d_model twice", replace=("(d_ff + d_model if", "(2 * d_model if")),
+    Mistake("mlp_params", "bias by default", signature="def mlp_params(d_model, d_ff=None, bias=True):"),
+    Mistake("mlp_params", "default d_ff of 2048", signature="def mlp_params(d_model, d_ff=2048, bias=False):"),
 
     # layer_norm: (x - mean) / sqrt(var + eps) over the last axis
     Mistake("layer_norm", "sample variance", replace=("x.var(axis=-1,", "x.var(axis=-1, ddof=1,")),
@@ -177,6 +186,9 @@ MISTAKES = [
     Mistake("layer_norm", "no centring", replace=("(x - mean)", "x")),
     Mistake("layer_norm", "eps added to the result", replace=("np.sqrt(var + eps)", "np.sqrt(var) + eps")),
     Mistake("layer_norm", "divides by the variance", replace=("np.sqrt(var + eps)", "(var + eps)")),
+    Mistake("layer_norm", "default eps 1e-6", signature="def layer_norm(x, eps=1e-6):"),
+    Mistake("layer_norm", "BERT's default eps 1e-12", signature="def layer_norm(x, eps=1e-12):"),
+    Mistake("layer_norm", "Keras' default eps 1e-3", signature="def layer_norm(x, eps=1e-3):"),
 
     # pre_ln_block: x + F(layer_norm(x, eps))
     Mistake("pre_ln_block", "post-LN", replace=("x + F(layer_norm(x, eps))", "layer_norm(x + F(x), eps)")),
@@ -188,6 +200,7 @@ MISTAKES = [
     Mistake("pre_ln_block", "normalises after F", replace=("F(layer_norm(x, eps))", "layer_norm(F(x), eps)")),
     Mistake("pre_ln_block", "adds in place",
             replace=("return x + F(layer_norm(x, eps))", "x += F(layer_norm(x, eps))\n    return x")),
+    Mistake("pre_ln_block", "default eps 1e-6", signature="def pre_ln_block(x, F, eps=1e-6):"),
     Mistake("pre_ln_block", "hard-coded seed value", body="""
     return np.array([1.4999975, -1.4999975])"""),
 
@@ -201,6 +214,8 @@ MISTAKES = [
     Mistake("kv_cache_bytes", "hard-coded seed value", body="""
     return 2097152"""),
     Mistake("kv_cache_bytes", "forgets the batch", replace=("2 * B * L", "2 * L")),
+    Mistake("kv_cache_bytes", "fp32 by default",
+            signature="def kv_cache_bytes(B, L, T, H_kv, d_h, bytes_per_elem=4):"),
 
     # decoder_mask: the causal rule j > i or a padding key j >= length, shape (B, T, T)
     Mistake("decoder_mask", "pads the queries", replace=("pos[None, None, :] >=", "pos[None, :, None] >=")),

@@ -1,5 +1,6 @@
 """The simulated class: students who fetch the assignment, answer it and submit it."""
 import random
+import re
 import shutil
 from pathlib import Path
 
@@ -18,11 +19,17 @@ def solutions(course):
 
 
 def answer(nb, bodies):
-    """Write function bodies into the answer cells of a released notebook (in place)."""
+    """Write function bodies into the answer cells of a released notebook (in place).
+
+    A body that starts with a `def` line also replaces the cell's own `def` line."""
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
         if meta.get("solution") and meta.get("grade_id") in bodies:
-            cell.source = cell.source.replace(STUB, bodies[meta["grade_id"]].rstrip("\n"))
+            body = bodies[meta["grade_id"]]
+            if body.startswith("def "):
+                signature, body = body.split("\n", 1)
+                cell.source = re.sub(r"^def .*$", lambda _: signature, cell.source, count=1, flags=re.M)
+            cell.source = cell.source.replace(STUB, body.rstrip("\n"))
     return nb
 
 
