@@ -7,6 +7,7 @@ import os
 
 import pytest
 
+from transformer_course import BLOCKS
 from transformer_course.course import Course, check, setup_environment
 from transformer_course.lifecycle.release import generate
 from transformer_course.scoring import exercise_scores
@@ -34,6 +35,14 @@ def course(tmp_path_factory):
 @pytest.fixture(scope="session")
 def reference(course):
     return classroom.solutions(course)
+
+
+@pytest.fixture(scope="session")
+def blocks(tmp_path_factory):
+    """A scratch course with the second assignment generated."""
+    course = Course(make_course(tmp_path_factory.mktemp("blocks"), generated=False).root, assignment=BLOCKS)
+    generate(course)
+    return course
 
 
 def grade(course, student, bodies):

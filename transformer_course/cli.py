@@ -12,7 +12,7 @@ from nbgrader_sandbox import GradingError
 from nbgrader_sandbox.intake import intake, summary
 from tqdm import tqdm
 
-from . import ASSIGNMENT
+from . import ASSIGNMENT, ASSIGNMENTS
 from .course import ROOT, Course, CourseError, setup_environment
 from .lifecycle.collect import collect
 from .lifecycle.demo import demo
@@ -28,7 +28,8 @@ from .report import report
 def parser():
     parser = argparse.ArgumentParser(prog="python -m transformer_course", description=__doc__.splitlines()[0])
     parser.add_argument("--course", default=None, help="course folder (default: this repository)")
-    parser.add_argument("--assignment", default=ASSIGNMENT, help=f"assignment (default: {ASSIGNMENT})")
+    parser.add_argument("--assignment", default=ASSIGNMENT,
+                        help=f"assignment: {', '.join(ASSIGNMENTS)} (default: {ASSIGNMENT})")
     loudness = parser.add_mutually_exclusive_group()
     loudness.add_argument("-v", "--verbose", action="store_true", help="log what nbgrader and the grader do")
     loudness.add_argument("--quiet", action="store_true", help="no progress bars or step lines, only results")
@@ -46,7 +47,7 @@ def parser():
     steps.add_parser("feedback", help="generate feedback and release it through the exchange")
     steps.add_parser("export", help="write grades.csv, grades_by_exercise.csv and grades_canvas.csv") \
         .add_argument("--canvas-id", help="Canvas assignment id, for the column '<assignment> (<id>)'")
-    steps.add_parser("report", help="write reports/class_report.png and .html and print a summary")
+    steps.add_parser("report", help="write reports/<assignment>.png and .html and print a summary")
     run_demo = steps.add_parser("demo", help="run the whole lifecycle on a simulated class")
     run_demo.add_argument("--students", type=int, default=30)
     for command in (grading, run_demo):

@@ -140,9 +140,9 @@ def page(data, path, image):
 
 
 def report(course, folder="reports"):
-    """Write reports/class_report.png and .html; return (summary text, [paths])."""
+    """Write reports/<assignment>.png and .html; return (summary text, [paths])."""
     data = class_data(course)
     out = course.root / folder
     out.mkdir(exist_ok=True)
-    image = figure(data, out / "class_report.png")
-    return summary(data), [image, page(data, out / "class_report.html", image)]
+    image = figure(data, out / f"{course.assignment}.png")
+    return summary(data), [image, page(data, out / f"{course.assignment}.html", image)]

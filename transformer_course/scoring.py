@@ -2,7 +2,7 @@
 arithmetic that the exporters, the report, the answer catalogue and the benchmark share."""
 from nbgrader.api import Grade, MissingEntry
 
-from . import EXERCISES, NOTEBOOK
+from . import ASSIGNMENTS, NOTEBOOK
 
 
 def exercise_of(grade_id, exercises):
@@ -13,7 +13,8 @@ def exercise_of(grade_id, exercises):
 def exercises_of(gradebook, assignment):
     """The exercises (answer cell ids) of an assignment, in notebook order."""
     names = {cell.name for cell in gradebook.find_notebook(NOTEBOOK, assignment).solution_cells}
-    return [e for e in EXERCISES if e in names] + sorted(names - set(EXERCISES))
+    known = ASSIGNMENTS.get(assignment, ())
+    return [e for e in known if e in names] + sorted(names - set(known))
 
 
 def check_scores(gradebook, assignment, student):

@@ -24,23 +24,37 @@ def test_demo_runs_from_roster_to_report(demo_run, capsys):
     course, code = demo_run
     assert code == 0
     for name in ("demo_roster.csv", "grades.csv", "grades_by_exercise.csv", "grades_canvas.csv",
-                 "reports/class_report.png", "reports/class_report.html"):
+                 "reports/transformer_architecture.png", "reports/transformer_architecture.html",
+                 "reports/transformer_blocks.png", "reports/transformer_blocks.html"):
         assert (course.root / name).is_file(), name
 
 
 def test_demo_has_one_missing_and_one_late_student(demo_run):
     course, _ = demo_run
     rows = list(csv.DictReader(open(course.root / "grades_by_exercise.csv")))
-    assert len(rows) == 6
-    assert sorted(r["status"] for r in rows) == ["graded"] * 4 + ["late", "missing"]
-    totals = {r["student_id"]: float(r["total"]) for r in rows}
+    first = [r for r in rows if r["assignment"] == "transformer_architecture"]
+    assert len(first) == 6
+    assert sorted(r["status"] for r in first) == ["graded"] * 4 + ["late", "missing"]
+    totals = {r["student_id"]: float(r["total"]) for r in first}
     assert totals["sim-perfect"] == 41 and totals["sim-blank"] == 0
+
+
+def test_demo_grades_the_second_assignment(demo_run):
+    course, _ = demo_run
+    rows = [r for r in csv.DictReader(open(course.root / "grades_by_exercise.csv"))
+            if r["assignment"] == "transformer_blocks"]
+    assert sorted(r["status"] for r in rows) == ["graded"] * 5 + ["missing"]
+    totals = {r["student_id"]: float(r["total"]) for r in rows}
+    assert totals["sim-perfect"] == 22 and totals["sim-blank"] == 0
+    assert rows[0]["masked_attention"] != "" and rows[0]["gpt2_params"] != ""
+    canvas = list(csv.DictReader(open(course.root / "grades_canvas.csv")))
+    assert {"transformer_architecture", "transformer_blocks"} <= set(canvas[0])
 
 
 def test_steps_rerun_without_duplicating_rows(demo_run, capsys):
     course, _ = demo_run
     assert cli.main(["--course", str(course.root), "export"]) == 0
-    assert len(list(csv.DictReader(open(course.root / "grades.csv")))) == 6
+    assert len(list(csv.DictReader(open(course.root / "grades.csv")))) == 12  # 6 students, 2 assignments
     assert cli.main(["--course", str(course.root), "report"]) == 0
     assert "6 students: 5 graded (1 late), 0 not graded, 1 missing" in capsys.readouterr().out
 

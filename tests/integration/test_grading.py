@@ -1,44 +1,61 @@
-"""Real `nbgrader autograde` of the instructor's answers, a blank notebook and the answer catalogue."""
+"""Real `nbgrader autograde` of the instructor's answers, a blank notebook and the answer catalogue,
+on both assignments."""
 import pytest
 
+from transformer_course import ASSIGNMENTS, BLOCKS
+from transformer_course.simulation import classroom
 from transformer_course.simulation.answers import HOSTILE, RIGHT, WRONG
 
 from conftest import grade
 
-FULL = 41
+FULL = {"transformer_architecture": 41, BLOCKS: 22}
 
 
 def slug(answer):
     return f"{answer.function}-{answer.name}".replace(" ", "-").replace("'", "")
 
 
-def test_instructor_solution_scores_full_marks(course, reference):
-    scores = grade(course, "instructor", reference)
-    assert sum(s for s, _ in scores.values()) == FULL
+@pytest.fixture(scope="session")
+def courses(course, blocks):
+    return {course.assignment: course, blocks.assignment: blocks}
+
+
+def graded(courses, student, answer):
+    """Grade the reference solution of the answer's assignment with the answer in place."""
+    course = courses[next(a for a, functions in ASSIGNMENTS.items() if answer.function in functions)]
+    return grade(course, student, dict(classroom.solutions(course), **{answer.function: answer.body}))
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_instructor_solution_scores_full_marks(courses, assignment):
+    course = courses[assignment]
+    scores = grade(course, "instructor", classroom.solutions(course))
+    assert sum(s for s, _ in scores.values()) == FULL[assignment]
     assert all(s == m for s, m in scores.values())
 
 
-def test_blank_notebook_scores_zero(course):
-    scores = grade(course, "blank", {})
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_blank_notebook_scores_zero(courses, assignment):
+    scores = grade(courses[assignment], "blank", {})
     assert sum(s for s, _ in scores.values()) == 0
 
 
 @pytest.mark.parametrize("answer", WRONG, ids=slug)
-def test_wrong_answer_loses_points_on_its_own_exercise_only(course, reference, answer):
-    scores = grade(course, slug(answer), dict(reference, **{answer.function: answer.body}))
+def test_wrong_answer_loses_points_on_its_own_exercise_only(courses, answer):
+    scores = graded(courses, slug(answer), answer)
     lost = {e: m - s for e, (s, m) in scores.items() if s < m}
     assert set(lost) == {answer.function}, lost
 
 
 @pytest.mark.parametrize("answer", HOSTILE, ids=slug)
-def test_hostile_answer_loses_points_on_its_own_exercise(course, reference, answer):
-    scores = grade(course, slug(answer), dict(reference, **{answer.function: answer.body}))
+def test_hostile_answer_loses_points_on_its_own_exercise(courses, answer):
+    scores = graded(courses, slug(answer), answer)
     assert scores[answer.function][0] < scores[answer.function][1], scores
 
 
 @pytest.mark.parametrize("answer", RIGHT, ids=slug)
-def test_correct_answer_keeps_full_marks(course, reference, answer):
-    scores = grade(course, slug(answer), dict(reference, **{answer.function: answer.body}))
+def test_correct_answer_keeps_full_marks(courses, answer):
+    scores = graded(courses, slug(answer), answer)
     assert all(s == m for s, m in scores.values()), scores
 
 

@@ -5,9 +5,11 @@ from collections import Counter
 
 import pytest
 
-from transformer_course import EXERCISES
-from transformer_course.simulation.answers import (HOSTILE, REFERENCE, RIGHT, WRONG, Answer, CatalogueError,
-                                                   Mistake, SOURCE, reference_solutions)
+from transformer_course import ASSIGNMENTS
+from transformer_course.simulation.answers import (HOSTILE, REFERENCE, RIGHT, SOURCES, WRONG, Answer,
+                                                   CatalogueError, Mistake, reference_solutions)
+
+EXERCISES = [function for functions in ASSIGNMENTS.values() for function in functions]
 
 
 def wrapped(answer):
@@ -19,7 +21,7 @@ def wrapped(answer):
 
 def test_the_reference_is_each_function_of_the_notebook():
     assert list(REFERENCE) == list(EXERCISES)
-    cells = json.loads(SOURCE.read_text(encoding="utf-8"))["cells"]
+    cells = [cell for path in SOURCES for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]]
     sources = ["".join(c["source"]) for c in cells if c["metadata"].get("nbgrader", {}).get("solution")]
     for function, body in REFERENCE.items():
         assert any(f"### BEGIN SOLUTION\n{body}" in source for source in sources), function
@@ -78,4 +80,4 @@ def test_an_edit_that_does_not_fit_fails_naming_the_answer(mistake, problem):
 
 
 def test_reading_the_notebook_again_gives_the_same_catalogue():
-    assert reference_solutions() == REFERENCE
+    assert {f: b for path in SOURCES for f, b in reference_solutions(path).items()} == REFERENCE

@@ -1,14 +1,14 @@
-"""The source notebook is a valid nbgrader assignment that follows the student API."""
+"""The source notebooks are valid nbgrader assignments; the first follows the student API."""
 import ast
 import re
 
 import nbformat
 import pytest
 
-from transformer_course import EXERCISES
+from transformer_course import ASSIGNMENTS, NOTEBOOK
 from transformer_course.course import ROOT
 
-SOURCE = ROOT / "source" / "transformer_architecture" / "exercises.ipynb"
+POINTS = {"transformer_architecture": 41, "transformer_blocks": 22}
 SIGNATURES = {
     "attention_weights": "(q, K)",
     "causal_mask": "(T)",
@@ -20,12 +20,23 @@ SIGNATURES = {
     "kv_cache_bytes": "(B, L, T, H_kv, d_h, bytes_per_elem=2)",
     "decoder_mask": "(lengths, T)",
     "check_attention_inputs": "(Q, K, V, mask, n_heads)",
+    "masked_attention": "(Q, K, V, mask=None)",
+    "split_heads": "(x, n_heads)",
+    "merge_heads": "(x)",
+    "gqa_attention_params": "(d_model, n_heads, n_kv_heads)",
+    "swiglu_mlp_params": "(d_model, d_ff)",
+    "gpt2_params": "(vocab_size, context, d_model, n_layers)",
 }
 
 
+@pytest.fixture(scope="module", params=ASSIGNMENTS)
+def assignment(request):
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def nb():
-    return nbformat.read(SOURCE, as_version=4)
+def nb(assignment):
+    return nbformat.read(ROOT / "source" / assignment / f"{NOTEBOOK}.ipynb", as_version=4)
 
 
 def graded(nb, key):
@@ -37,10 +48,10 @@ def test_grade_ids_are_unique(nb):
     assert len(ids) == len(set(ids))
 
 
-def test_every_exercise_has_one_answer_cell_and_graded_tests(nb):
+def test_every_exercise_has_one_answer_cell_and_graded_tests(nb, assignment):
     answers = [c.metadata["nbgrader"]["grade_id"] for c in graded(nb, "solution")]
-    assert answers == list(EXERCISES)
-    for exercise in EXERCISES:
+    assert answers == list(ASSIGNMENTS[assignment])
+    for exercise in answers:
         tests = [c for c in graded(nb, "grade") if c.metadata["nbgrader"]["grade_id"].startswith(exercise)]
         assert len(tests) >= 2, exercise
         assert any("### BEGIN HIDDEN TESTS" in c.source for c in tests), exercise
@@ -49,11 +60,11 @@ def test_every_exercise_has_one_answer_cell_and_graded_tests(nb):
         assert any("expect_" in v for v in visible), exercise
 
 
-def test_test_cells_are_locked_and_points_add_up(nb):
+def test_test_cells_are_locked_and_points_add_up(nb, assignment):
     tests = graded(nb, "grade")
     assert all(c.metadata["nbgrader"]["locked"] and not c.metadata["nbgrader"]["solution"] for c in tests)
     assert all(c.metadata["nbgrader"]["points"] > 0 for c in tests)
-    assert sum(c.metadata["nbgrader"]["points"] for c in tests) == 41
+    assert sum(c.metadata["nbgrader"]["points"] for c in tests) == POINTS[assignment]
 
 
 def test_answer_cells_define_the_contract_functions(nb):

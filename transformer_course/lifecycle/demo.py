@@ -3,7 +3,8 @@ import datetime
 import logging
 import shutil
 
-from ..course import CourseError, silent
+from .. import BLOCKS
+from ..course import Course, CourseError, silent
 from ..report import report
 from ..simulation import classroom
 from .collect import collect
@@ -33,9 +34,10 @@ def reset(course):
 
 
 def demo(course, size=30, jobs=None, bar=silent):
-    """Roster, release, submit (one late, one missing), collect, grade, feedback, exports and report
-    for `size` simulated students; each step is logged. Returns (the class report's summary,
-    {student: reason not graded}, {output: path})."""
+    """Roster, release, submit (one late, one missing), collect, grade, feedback and report for
+    `size` simulated students; then the second assignment (everyone but the missing student submits
+    on time) from release to report; then the exports of both. Each step is logged. Returns (the
+    class reports' summaries, {student: reason not graded}, {output: path})."""
     if size < 3:
         raise CourseError("the demo needs at least 3 students")
     reset(course)
@@ -50,13 +52,28 @@ def demo(course, size=30, jobs=None, bar=silent):
     due = set_due(course, datetime.datetime.now(datetime.timezone.utc))
     log.info("due date: %s UTC (set now, so %s submits late; %s never submits)", due, late, missing)
     classroom.fetch_and_submit(course, late, answers[late], homes)
-    log.info("collect: %d submissions in %s", len(collect(course)), course.root / "submitted")
+    problems, pages, (text, files) = assess(course, jobs, bar)
+
+    blocks = Course(course.root, assignment=BLOCKS)
+    log.info("second assignment: %s", release(blocks))
+    for student, bodies in bar(list(classroom.roster(blocks, size).items())[:-1], desc="students submit"):
+        classroom.fetch_and_submit(blocks, student, bodies, homes)
+    more_problems, more_pages, (more_text, more_files) = assess(blocks, jobs, bar)
+
+    outputs = export_all(course)
+    problems.update({f"{s} ({BLOCKS})": p for s, p in more_problems.items()})
+    paths = {"roster": roster, "student homes": homes, "graded notebooks": course.root / "autograded",
+             "feedback": f"{len(pages) + len(more_pages)} pages in {course.root / 'feedback'}",
+             **{p.name: p for p in outputs + files + more_files}}
+    return f"{course.assignment}: {text}\n\n{BLOCKS}: {more_text}", problems, paths
+
+
+def assess(course, jobs, bar):
+    """Collect, grade, feedback and report of one assignment: (problems, feedback pages, (summary, files))."""
+    log.info("collect: %d submissions of %s in %s", len(collect(course)), course.assignment,
+             course.root / "submitted")
     with bar(total=len(course.submitted_students()), desc="grade") as grading:
         problems, _ = grade(course, jobs, lambda student, reason: grading.update())
     pages, released = feedback(course, bar=bar)
-    outputs = export_all(course)
-    text, files = report(course)
-    paths = {"roster": roster, "student homes": homes, "graded notebooks": course.root / "autograded",
-             "feedback": f"{len(pages)} pages in {course.root / 'feedback'}, {len(released)} released",
-             **{p.name: p for p in outputs + files}}
-    return text, problems, paths
+    log.info("feedback: %d pages, %d released", len(pages), len(released))
+    return problems, pages, report(course)

@@ -16,7 +16,6 @@ def export(course, to="grades.csv", exporter=None):
     config = Config(course.config)
     config.ExportApp.plugin_class = exporter or EXPORTS[to]
     config.ExportPlugin.to = str(course.root / to)
-    config.ExportPlugin.assignment = [course.assignment]
     config.ExportApp.log_level = "WARN"
     app = ExportApp(config=config)
     app.initialize([])
@@ -25,8 +24,9 @@ def export(course, to="grades.csv", exporter=None):
 
 
 def export_all(course):
-    """Every CSV of EXPORTS, rewritten from the gradebook (so re-running never duplicates rows)."""
+    """Every CSV of EXPORTS for every assignment in the gradebook, rewritten from it (so re-running
+    never duplicates rows)."""
     with course.gradebook() as gradebook:
-        if course.assignment not in {a.name for a in gradebook.assignments}:
-            raise CourseError(f"assignment {course.assignment} is not in the gradebook: release it first")
+        if not gradebook.assignments:
+            raise CourseError("no assignment in the gradebook: release one first")
     return [export(course, to) for to in EXPORTS]

@@ -22,10 +22,11 @@ import json
 import re
 from typing import NamedTuple
 
-from .. import ASSIGNMENT, NOTEBOOK
+from .. import ASSIGNMENT, ASSIGNMENTS, NOTEBOOK
 from ..course import ROOT
 
 SOURCE = ROOT / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+SOURCES = [ROOT / "source" / assignment / f"{NOTEBOOK}.ipynb" for assignment in ASSIGNMENTS]
 
 
 class Answer(NamedTuple):
@@ -261,8 +262,81 @@ MISTAKES = [
             replace=("Q.shape[2] == K.shape[2] == V.shape[2]", "Q.shape[2] == K.shape[2]")),
 ]
 
-REFERENCE = reference_solutions()
-WRONG = [mistake.answer(REFERENCE) for mistake in MISTAKES]
+BLOCKS_MISTAKES = [
+    # masked_attention: softmax(Q K^T / sqrt(d_k) with -inf where blocked) @ V
+    Mistake("masked_attention", "unscaled scores", replace=(" / np.sqrt(Q.shape[-1])", "")),
+    Mistake("masked_attention", "scaled by d_v", replace=("np.sqrt(Q.shape[-1])", "np.sqrt(V.shape[-1])")),
+    Mistake("masked_attention", "inverted mask",
+            replace=("np.where(mask, -np.inf, scores)", "np.where(mask, scores, -np.inf)")),
+    Mistake("masked_attention", "ignores the mask", drop="scores = np.where(mask"),
+    Mistake("masked_attention", "masks after the softmax",
+            replace=[("        scores = np.where(mask, -np.inf, scores)\n", ""),
+                     ("    return weights @ V", "    if mask is not None:\n        weights = np.where(mask, 0.0, weights)\n"
+                                              "    return weights @ V")]),
+    Mistake("masked_attention", "softmax over the queries",
+            replace=[("scores.max(axis=-1", "scores.max(axis=-2"), ("weights.sum(axis=-1", "weights.sum(axis=-2")]),
+    Mistake("masked_attention", "returns the weights", replace=("return weights @ V", "return weights")),
+    Mistake("masked_attention", "unstable softmax", drop="scores = scores - scores.max("),
+    Mistake("masked_attention", "NaN for a fully blocked query",
+            drop=["if mask.all(axis=-1).any()", "raise ValueError(\"a query has every key"]),
+    Mistake("masked_attention", "K.T on a batch", replace=("np.swapaxes(K, -1, -2)", "K.T")),
+    Mistake("masked_attention", "scales the caller's queries in place",
+            replace=[(" / np.sqrt(Q.shape[-1])", ""), ("    scores = Q @", "    Q /= np.sqrt(Q.shape[-1])\n    scores = Q @")]),
+
+    # split_heads: (B, T, d) -> (B, H, T, d_h) by reshape to (B, T, H, d_h) and transpose
+    Mistake("split_heads", "reshape without transpose",
+            replace=("x.reshape(B, T, n_heads, d_model // n_heads).transpose(0, 2, 1, 3)",
+                     "x.reshape(B, n_heads, T, d_model // n_heads)")),
+    Mistake("split_heads", "interleaved heads",
+            replace=("x.reshape(B, T, n_heads, d_model // n_heads).transpose(0, 2, 1, 3)",
+                     "x.reshape(B, T, d_model // n_heads, n_heads).transpose(0, 3, 1, 2)")),
+    Mistake("split_heads", "last two axes swapped", replace=(".transpose(0, 2, 1, 3)", ".transpose(0, 2, 3, 1)")),
+    Mistake("split_heads", "forgets n_heads < 1", replace=("n_heads < 1 or ", "")),
+    Mistake("split_heads", "float head dimension", replace=("d_model // n_heads)", "d_model / n_heads)")),
+
+    # merge_heads: (B, H, T, d_h) -> (B, T, H d_h) by transpose and reshape
+    Mistake("merge_heads", "reshape without transpose", replace=("x.transpose(0, 2, 1, 3).reshape", "x.reshape")),
+    Mistake("merge_heads", "interleaved features", replace=("x.transpose(0, 2, 1, 3)", "x.transpose(0, 2, 3, 1)")),
+    Mistake("merge_heads", "keeps the head axis",
+            replace=("return x.transpose(0, 2, 1, 3).reshape(B, T, H * d_h)", "return x.transpose(0, 2, 1, 3)")),
+    Mistake("merge_heads", "hard-coded example", body="""
+    return np.arange(8).reshape(1, 2, 4)"""),
+
+    # gqa_attention_params: 2 d^2 + 2 d H_kv d_h
+    Mistake("gqa_attention_params", "ignores the KV heads",
+            replace=("2 * d_model * n_kv_heads * d_head", "2 * d_model * d_model")),
+    Mistake("gqa_attention_params", "forgets the head dimension", replace=("n_kv_heads * d_head", "n_kv_heads")),
+    Mistake("gqa_attention_params", "group size for KV heads",
+            replace=("n_kv_heads * d_head", "(n_heads // n_kv_heads) * d_head")),
+    Mistake("gqa_attention_params", "only one of K and V", replace=("2 * d_model * n_kv_heads", "d_model * n_kv_heads")),
+    Mistake("gqa_attention_params", "float head dimension", replace=("d_model // n_heads", "d_model / n_heads")),
+    Mistake("gqa_attention_params", "no validation",
+            drop=["if n_heads < 1", "raise ValueError", "f\"d_model={d_model}"]),
+
+    # swiglu_mlp_params: 3 d d_ff
+    Mistake("swiglu_mlp_params", "two matrices", replace=("3 *", "2 *")),
+    Mistake("swiglu_mlp_params", "ignores d_ff", replace=("d_model * d_ff", "d_model * 4 * d_model")),
+    Mistake("swiglu_mlp_params", "counts biases", replace=("3 * d_model * d_ff", "3 * d_model * d_ff + 2 * d_ff + d_model")),
+    Mistake("swiglu_mlp_params", "8/3 rule instead of d_ff", replace=("d_model * d_ff", "d_model * (8 * d_model // 3)")),
+    Mistake("swiglu_mlp_params", "hard-coded example", body="""
+    return 135266304"""),
+
+    # gpt2_params: embeddings + L blocks (attention and MLP with biases, two LayerNorms) + final LayerNorm
+    Mistake("gpt2_params", "no position embedding", replace=(" + context * d_model", "")),
+    Mistake("gpt2_params", "no biases", replace=[("attention_params(d_model, bias=True)", "attention_params(d_model)"),
+                                                 ("mlp_params(d_model, bias=True)", "mlp_params(d_model)")]),
+    Mistake("gpt2_params", "no LayerNorms in the blocks", replace=(" + 2 * (2 * d_model)", "")),
+    Mistake("gpt2_params", "LayerNorms without a shift", replace=("2 * (2 * d_model)", "2 * d_model")),
+    Mistake("gpt2_params", "no final LayerNorm", replace=("n_layers * block + 2 * d_model", "n_layers * block")),
+    Mistake("gpt2_params", "untied output layer", replace=("return embeddings", "return vocab_size * d_model + embeddings")),
+    Mistake("gpt2_params", "rule of thumb", body="""
+    return 12 * n_layers * d_model ** 2"""),
+    Mistake("gpt2_params", "hard-coded example", body="""
+    return 124439808"""),
+]
+
+REFERENCE = {function: body for path in SOURCES for function, body in reference_solutions(path).items()}
+WRONG = [mistake.answer(REFERENCE) for mistake in MISTAKES + BLOCKS_MISTAKES]
 
 # Answers that try to cheat the checks rather than solve the exercise. They must lose points on
 # their own exercise; what they break elsewhere they break for themselves.
@@ -497,5 +571,93 @@ RIGHT = _catalogue({
     for row in mask.reshape(-1, mask.shape[-1]):
         if row.all():
             raise ValueError("fully blocked row")""",
+    },
+
+    # The second assignment (transformer_blocks).
+    "masked_attention": {
+        "-1e9 instead of -inf": """
+    Q, K, V = np.asarray(Q, float), np.asarray(K, float), np.asarray(V, float)
+    s = np.matmul(Q, np.swapaxes(K, -1, -2)) / np.sqrt(K.shape[-1])
+    if mask is not None:
+        m = np.asarray(mask, bool) | np.zeros(s.shape, bool)
+        if m.all(axis=-1).any():
+            raise ValueError("a query with every key blocked")
+        s = np.where(m, -1e9, s)
+    w = np.exp(s - s.max(axis=-1, keepdims=True))
+    return (w / w.sum(axis=-1, keepdims=True)) @ V""",
+        "einsum": """
+    Q, K, V = (np.asarray(a, dtype=float) for a in (Q, K, V))
+    s = np.einsum("...qd,...kd->...qk", Q, K) / np.sqrt(Q.shape[-1])
+    blocked = np.zeros(s.shape, bool) if mask is None else np.broadcast_to(np.asarray(mask, bool), s.shape)
+    if blocked.all(axis=-1).any():
+        raise ValueError("a query with no key to attend to")
+    s = np.where(blocked, -np.inf, s)
+    w = np.exp(s - s.max(axis=-1, keepdims=True))
+    w /= w.sum(axis=-1, keepdims=True)
+    return np.einsum("...qk,...kv->...qv", w, V)""",
+        "additive bias": """
+    Q, K, V = (np.asarray(a, dtype=float) for a in (Q, K, V))
+    bias = 0.0
+    if mask is not None:
+        mask = np.asarray(mask, dtype=bool)
+        if np.any(np.all(mask | np.zeros(Q.shape[:-1] + (K.shape[-2],), bool), axis=-1)):
+            raise ValueError("every key is blocked for some query")
+        bias = np.where(mask, -np.inf, 0.0)
+    s = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1]) + bias
+    s -= s.max(axis=-1, keepdims=True)
+    w = np.exp(s)
+    return w / w.sum(axis=-1, keepdims=True) @ V""",
+    },
+    "split_heads": {
+        "swapaxes": """
+    x = np.asarray(x)
+    B, T, d = x.shape
+    if n_heads < 1 or d % n_heads:
+        raise ValueError("n_heads must divide d_model")
+    return np.swapaxes(x.reshape(B, T, n_heads, -1), 1, 2)""",
+        "stack of slices": """
+    x = np.asarray(x)
+    if n_heads < 1 or x.shape[-1] % n_heads:
+        raise ValueError("bad n_heads")
+    d_h = x.shape[-1] // n_heads
+    return np.stack([x[..., h * d_h:(h + 1) * d_h] for h in range(n_heads)], axis=1)""",
+    },
+    "merge_heads": {
+        "concatenate": """
+    x = np.asarray(x)
+    return np.concatenate(list(x.transpose(1, 0, 2, 3)), axis=-1)""",
+        "swapaxes": """
+    x = np.asarray(x)
+    return np.swapaxes(x, 1, 2).reshape(x.shape[0], x.shape[2], -1)""",
+    },
+    "gqa_attention_params": {
+        "kv width": """
+    if not (n_heads >= 1 and n_kv_heads >= 1 and d_model % n_heads == 0 and n_heads % n_kv_heads == 0):
+        raise ValueError("invalid head counts")
+    kv_width = n_kv_heads * (d_model // n_heads)
+    return d_model * d_model * 2 + d_model * kv_width * 2""",
+        "numpy shapes": """
+    if n_heads <= 0 or n_kv_heads <= 0 or d_model % n_heads != 0 or n_heads % n_kv_heads != 0:
+        raise ValueError(f"bad heads {n_heads}/{n_kv_heads} for d_model {d_model}")
+    kv = n_kv_heads * d_model // n_heads
+    return np.sum([np.prod(shape) for shape in [(d_model, d_model), (d_model, kv), (d_model, kv), (d_model, d_model)]])""",
+    },
+    "swiglu_mlp_params": {
+        "three shapes": """
+    return sum(a * b for a, b in [(d_model, d_ff), (d_model, d_ff), (d_ff, d_model)])""",
+        "numpy product": """
+    return int(np.prod([3, d_model, d_ff]))""",
+    },
+    "gpt2_params": {
+        "by hand": """
+    d = d_model
+    per_block = (4 * d * d + 4 * d) + (8 * d * d + 5 * d) + 4 * d
+    return (vocab_size + context) * d + n_layers * per_block + 2 * d""",
+        "sums the parts": """
+    parts = [vocab_size * d_model, context * d_model]
+    for _ in range(n_layers):
+        parts += [attention_params(d_model, True), mlp_params(d_model, 4 * d_model, True), 2 * d_model, 2 * d_model]
+    parts.append(2 * d_model)
+    return sum(parts)""",
     },
 })

@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 from traitlets.config import Config
 
-from .. import EXERCISES
+from .. import ASSIGNMENTS
 from .answers import RIGHT, WRONG, reference_solutions
 
 STUB = "    # YOUR CODE HERE\n    raise NotImplementedError()"
@@ -43,7 +43,7 @@ def roster(course, size=6, seed=0):
     students = {"sim-perfect": dict(reference), "sim-blank": {}}
     for n in range(size - 2):
         bodies = {}
-        for function in EXERCISES:
+        for function in ASSIGNMENTS[course.assignment]:
             pick = rng.random()
             if pick < 0.55:
                 bodies[function] = reference[function]
@@ -90,8 +90,8 @@ def fetch_and_submit(course, student, bodies, homes):
     from nbgrader.exchange.default import ExchangeFetchAssignment, ExchangeSubmit
 
     home = Path(homes) / student
-    shutil.rmtree(home, ignore_errors=True)
-    home.mkdir(parents=True)
+    shutil.rmtree(home / course.assignment, ignore_errors=True)
+    home.mkdir(parents=True, exist_ok=True)
     config = _student_config(course, home, student)
     _run(ExchangeFetchAssignment, config)
     path = home / course.assignment / course.notebook("release").name

@@ -8,6 +8,7 @@ import tempfile
 
 from nbgrader_sandbox import autograde
 
+from .. import ASSIGNMENTS
 from ..course import Course, setup_environment
 from ..lifecycle.release import generate
 from ..scoring import exercise_scores
@@ -25,27 +26,29 @@ def main():
     catalogue = [("wrong", a) for a in WRONG] + [("hostile", a) for a in HOSTILE] + \
                 [("right", a) for a in RIGHT]
     setup_environment()
+    rows, good = [], 0
     with tempfile.TemporaryDirectory() as folder:
-        course = Course.scratch(folder)
-        generate(course)
-        reference = solutions(course)
-        students = {}
-        for n, (kind, answer) in enumerate(catalogue):
-            student = f"{kind}-{n:03d}"
-            place_submission(course, student, dict(reference, **{answer.function: answer.body}))
-            students[student] = (kind, answer)
-        failed = {s: p for s, p in autograde(course.config, course.assignment, list(students)).items() if p}
-        rows, good = [], 0
-        with course.gradebook() as gradebook:
-            for student, (kind, answer) in students.items():
-                scores = {} if student in failed else \
-                    exercise_scores(gradebook, course.assignment, student)
-                own = scores.get(answer.function, (0, 0))
-                others = sum(m - s for e, (s, m) in scores.items() if e != answer.function)
-                ok = student not in failed and verdict(kind, answer.function, scores)
-                good += ok
-                rows.append((kind, answer.function, answer.name,
-                             f"{own[0]:g}/{own[1]:g}", f"{others:g}", "ok" if ok else "MISSED"))
+        Course.scratch(folder)
+        for assignment, functions in ASSIGNMENTS.items():
+            course = Course(folder, assignment=assignment)
+            generate(course)
+            reference = solutions(course)
+            students = {}
+            for n, (kind, answer) in enumerate(catalogue):
+                if answer.function in functions:
+                    student = f"{kind}-{n:03d}"
+                    place_submission(course, student, dict(reference, **{answer.function: answer.body}))
+                    students[student] = (kind, answer)
+            failed = {s: p for s, p in autograde(course.config, assignment, list(students)).items() if p}
+            with course.gradebook() as gradebook:
+                for student, (kind, answer) in students.items():
+                    scores = {} if student in failed else exercise_scores(gradebook, assignment, student)
+                    own = scores.get(answer.function, (0, 0))
+                    others = sum(m - s for e, (s, m) in scores.items() if e != answer.function)
+                    ok = student not in failed and verdict(kind, answer.function, scores)
+                    good += ok
+                    rows.append((kind, answer.function, answer.name,
+                                 f"{own[0]:g}/{own[1]:g}", f"{others:g}", "ok" if ok else "MISSED"))
     widths = [max(len(r[i]) for r in rows) for i in range(6)]
     header = ("kind", "exercise", "answer", "own", "lost elsewhere", "verdict")
     for row in [header, *rows]:
