@@ -37,16 +37,16 @@ def refusals(folder, max_bytes):
     return found
 
 
-def copy_data(source, dest, max_bytes):
-    """Copy the regular files of source (but for its refusals) into dest, opening none through a
-    link; return the refusals."""
+def copy_data(source, dest, max_bytes, keep=None):
+    """Copy the regular files of source (but for its refusals, and those whose relative path `keep`
+    rejects) into dest, opening none through a link; return the refusals."""
     refused = refusals(source, max_bytes)
     os.makedirs(dest, exist_ok=True)
     for top, dirs, files in os.walk(source):
         dirs[:] = [d for d in dirs if os.path.relpath(os.path.join(top, d), source) not in refused]
         for name in files:
             relative = os.path.relpath(os.path.join(top, name), source)
-            if relative in refused:
+            if relative in refused or keep is not None and not keep(relative):
                 continue
             target = os.path.join(dest, relative)
             os.makedirs(os.path.dirname(target), exist_ok=True)

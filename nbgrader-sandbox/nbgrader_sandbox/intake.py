@@ -9,7 +9,8 @@ duplicated grade_ids and nbgrader metadata without one (RepairIds repairs them i
 copy) and changed nbgrader metadata are noted; cells that patch NumPy, builtins or the grading
 helpers, or reach files outside the submission, are flagged for review (review.py). submitted/
 stays exactly as the student handed it in; the records are kept beside the staged copies, in
-``intake/<assignment>.json``.
+``intake/<assignment>.json``. Grading adds its own notes (a kernel that filled its folder: disk.py),
+which `load` merges in and a new intake of the submission clears.
 """
 import copy
 import json
@@ -24,6 +25,7 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import ClearHiddenTests
 from nbgrader.utils import is_grade, is_locked, is_solution
 
+from . import disk
 from .collect import refused_at_collection
 from .coursedir import STAGING, find_assignment, gradebook, submitted_students
 from .data import copy_data, refusals
@@ -42,10 +44,19 @@ def records_file(root, assignment):
     return Path(root) / STAGING / f"{assignment}.json"
 
 
-def load(root, assignment):
-    """{student: {"graded": bool, "notes": [str]}} of the last intake."""
+def _intake_records(root, assignment):
     path = records_file(root, assignment)
     return json.loads(path.read_text()) if path.exists() else {}
+
+
+def load(root, assignment):
+    """{student: {"graded": bool, "notes": [str]}} of the last intake, with the notes of the last
+    grading (a kernel that filled its folder: disk.py)."""
+    records = _intake_records(root, assignment)
+    for student, notes in disk.notes(root, assignment).items():
+        record = records.setdefault(student, {"graded": True, "notes": []})
+        record["notes"] = record["notes"] + notes
+    return records
 
 
 def status(record, base="graded"):
@@ -207,7 +218,8 @@ def intake(config, assignment, students=None):
         found[student] = inspect_student(coursedir.format_path(coursedir.submitted_directory, student, assignment),
                                          references, Path(coursedir.format_path(STAGING, student, assignment)),
                                          1000 * coursedir.max_file_size, collected.get(student))
+        disk.forget(coursedir.root, assignment, student)  # notes of grading an earlier submission
     path = records_file(coursedir.root, assignment)
     path.parent.mkdir(exist_ok=True)
-    path.write_text(json.dumps(dict(load(coursedir.root, assignment), **found), indent=1, sort_keys=True))
+    path.write_text(json.dumps(dict(_intake_records(coursedir.root, assignment), **found), indent=1, sort_keys=True))
     return found

@@ -10,12 +10,12 @@ is the zygote's. Grades are unchanged (tests/test_quickstart.py compares them wi
 
 Sandboxed kernels are forked the same way: the zygote then lives in a bubblewrap sandbox of its
 own (the same mounts and limits as a sandboxed kernel) that binds one private folder of the
-grading process. Each kernel runs in a fresh sub-folder of it holding a copy
-of the notebook's folder, one kernel at a time, and the zygote wipes the sandbox between kernels.
+grading process, for the kernels' sockets. One kernel at a time runs in the sandbox's working
+folder (a size-capped tmpfs that the grader fills with a copy of the notebook's folder and empties
+afterwards: disk.py), and the zygote wipes the rest of the sandbox between kernels.
 """
 import ast
 import errno
-import filecmp
 import importlib.util
 import json
 import os
@@ -36,7 +36,7 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 from traitlets import Instance, List
 
-from .launcher import LAUNCHER
+from .launcher import LAUNCHER, READY
 from .sandbox import Sandbox
 from .zygote import remove
 
@@ -75,8 +75,8 @@ class Zygote:
         group = None
         if self.sandboxed:
             limits = json.dumps(sandbox.limits())
-            argv = sandbox.command([sys.executable, script, f"--sandbox={limits}", *preload], sandbox_root(),
-                                   readable=[script])
+            argv = sandbox.command([sys.executable, script, f"--sandbox={limits}", *preload], disk_folder(),
+                                   writable=[sandbox_root()], readable=[script])
             group = sandbox.cgroup()
         self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                                         preexec_fn=group and group.join)
@@ -117,12 +117,18 @@ _root = None
 
 
 def sandbox_root():
-    """This process's folder that sandboxed zygotes bind: kernels run in sub-folders of it."""
+    """This process's folder that sandboxed zygotes bind: kernels' sockets are in sub-folders of it."""
     global _root
     if _root is None:
         _root = tempfile.mkdtemp(prefix="nbgrader-sandbox-")
+        os.mkdir(disk_folder())
         Finalize(None, shutil.rmtree, args=(_root, True), exitpriority=0)
     return _root
+
+
+def disk_folder():
+    """Where a sandboxed zygote's working folder, a tmpfs, is mounted: its kernels run in it."""
+    return os.path.join(sandbox_root(), "disk")
 
 
 def zygote(preload, sandbox=None):
@@ -181,7 +187,7 @@ class ForkedProcess:
 
 class ForkingProvisioner(LocalProvisioner):
     """LocalProvisioner whose `python -m ipykernel_launcher` kernels come from the zygote; with the
-    manager's sandbox, also the sandbox launcher's kernels that run under `sandbox_root()`."""
+    manager's sandbox, also the sandbox launcher's kernels that run in `disk_folder()`."""
 
     zygote = None
 
@@ -191,7 +197,7 @@ class ForkingProvisioner(LocalProvisioner):
         if sandbox is None:
             forkable = cmd[1:3] == ["-m", "ipykernel_launcher"]
         else:
-            forkable = cmd[1:1 + len(LAUNCHER)] == LAUNCHER and cwd.startswith(sandbox_root() + os.sep)
+            forkable = cmd[1:1 + len(LAUNCHER)] == LAUNCHER and cwd == disk_folder()
         if sys.platform != "linux" or not forkable or Path(cmd[0]).resolve() != Path(sys.executable).resolve():
             return await super().launch_kernel(cmd, **kwargs)
         launcher = importlib.util.find_spec("ipykernel_launcher").origin
@@ -201,7 +207,9 @@ class ForkingProvisioner(LocalProvisioner):
         self.zygote = zygote(self.parent.preload, sandbox)
         skip = 1 + (2 if sandbox is None else len(LAUNCHER))
         args = [arg for arg in cmd[skip:] if not arg.startswith("--Sandbox.")]  # the zygote's sandbox has them
-        self.pid = int(self.zygote.request(op="fork", argv=[launcher, *args], env=env, cwd=cwd))
+        ready = os.path.join(os.path.dirname(self.parent.connection_file), READY)
+        ready = ready if sandbox is not None and os.path.exists(ready) else None
+        self.pid = int(self.zygote.request(op="fork", argv=[launcher, *args], env=env, cwd=cwd, ready=ready))
         self.process = ForkedProcess(self.pid, self.zygote)
         self.cwd = cwd
         return self.connection_info
@@ -230,31 +238,10 @@ class ForkingKernelManager(AsyncKernelManager):
 
 
 @contextmanager
-def kernel_copy(path):
-    """A fresh folder under `sandbox_root()` for one sandboxed kernel, holding a copy of `path` in
-    its sub-folder "work"; what the kernel writes there is copied back to `path`."""
+def kernel_slot():
+    """A fresh folder under `sandbox_root()` for one sandboxed kernel's connection file and sockets."""
     slot = tempfile.mkdtemp(dir=sandbox_root())
-    work = os.path.join(slot, "work")
-    shutil.copytree(path, work, symlinks=True)
     try:
-        yield slot, work
-        _copy_back(work, path)
+        yield slot
     finally:
         remove(slot)
-
-
-def _copy_back(work, path):
-    """Copy the regular files the kernel wrote or changed in work to path, where nbgrader's own
-    kernel would have written them; never through a symbolic link."""
-    for folder, dirs, files in os.walk(work):
-        dest = os.path.join(path, os.path.relpath(folder, work))
-        if os.path.islink(dest) or os.path.exists(dest) and not os.path.isdir(dest):
-            dirs[:] = []
-            continue
-        for name in files:
-            source, target = os.path.join(folder, name), os.path.join(dest, name)
-            if os.path.islink(source) or not os.path.isfile(source) or os.path.islink(target):
-                continue
-            if not os.path.isfile(target) or not filecmp.cmp(source, target, shallow=False):
-                os.makedirs(dest, exist_ok=True)
-                shutil.copyfile(source, target)

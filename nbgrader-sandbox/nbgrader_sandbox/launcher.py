@@ -17,6 +17,9 @@ from traitlets.config import Application
 from .sandbox import Sandbox
 
 KERNEL_NAME = "python3-sandbox"
+# A FIFO beside the connection file: the kernel starts once the grader has written a byte to it,
+# after it filled the kernel's working folder (disk.py).
+READY = "ready"
 # -I: the launcher runs outside the sandbox, in the student's folder; never import from there.
 LAUNCHER = ["-I", "-m", "nbgrader_sandbox.launcher"]
 
@@ -73,6 +76,11 @@ class SandboxLauncher(Application):
         argv = [sys.executable, "-m", "ipykernel_launcher", "-f", conn, *kernel_args]
         sockets = os.path.dirname(os.path.abspath(info["ip"]))
         cmd = sandbox.command(argv, os.getcwd(), writable=[sockets], readable=[conn])
+        ready = os.path.join(os.path.dirname(conn), READY)
+        if os.path.exists(ready):
+            fd = os.open(ready, os.O_RDONLY)
+            os.set_inheritable(fd, True)
+            cmd[1:1] = ["--block-fd", str(fd)]  # bwrap waits for it with the sandbox made, before the kernel
         sandbox.apply_limits()
         group = sandbox.cgroup()
         if group is not None:

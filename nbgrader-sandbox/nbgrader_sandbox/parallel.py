@@ -7,7 +7,8 @@ student at a time: grading and gradebook writes are nbgrader's own, for one stud
 mean taking nbgrader's converter apart.) Workers write different students' rows, so the writes
 never conflict; the database serialises them. For SQLite a long busy timeout makes a writer wait
 for the lock instead of failing; a server database (`db_url`) needs nothing. A student whose
-grading still fails is graded once more, which `force` makes idempotent.
+grading still fails is graded once more, which `force` makes idempotent. A worker that dies (killed,
+out of memory) takes its pool down: a new pool grades, once more, every student not done by then.
 
 A submission the intake staged (intake.py: a renamed notebook, refused links) is graded from its
 staged copy.
@@ -17,6 +18,7 @@ import os
 import re
 import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 
 from nbgrader.converters import Autograde
@@ -28,7 +30,7 @@ from traitlets.config import Config
 
 from .coursedir import STAGING, find_assignment, gradebook, submitted_students
 from .execute import SafeExecute
-from .intake import intake
+from .intake import intake, load
 from .kernels import notebook_imports
 
 SQLITE_BUSY_TIMEOUT = 300  # seconds a writer waits for the SQLite lock
@@ -109,18 +111,28 @@ def autograde(config, assignment, students=None, jobs=None, progress=None):
     if not students:
         return {}
     jobs = max(1, min(jobs or os.cpu_count(), len(students)))
-    status = {}
-    with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_start_worker,
-                             initargs=(worker_config(config, assignment),)) as pool:
-        futures = {pool.submit(_grade, assignment, s): s for s in students}
-        for future in as_completed(futures):
-            student = futures[future]
-            try:
-                status[student] = future.result()
-            except Exception as error:  # the worker itself died
-                status[student] = f"failed: worker died ({error!r})"
-            if progress is not None:
-                progress(student, status[student])
+    status, pending = {}, students
+    for attempt in range(1 + RETRIES):  # a worker that died takes the pool down: a new pool grades the rest
+        lost = []
+        with ProcessPoolExecutor(min(jobs, len(pending)), mp_context=get_context("spawn"),
+                                 initializer=_start_worker, initargs=(worker_config(config, assignment),)) as pool:
+            futures = {pool.submit(_grade, assignment, s): s for s in pending}
+            for future in as_completed(futures):
+                student = futures[future]
+                try:
+                    status[student] = future.result()
+                except BrokenProcessPool as error:
+                    if attempt < RETRIES:
+                        lost.append(student)
+                        continue
+                    status[student] = f"failed: worker died ({error!r})"
+                except Exception as error:  # the worker itself died
+                    status[student] = f"failed: worker died ({error!r})"
+                if progress is not None:
+                    progress(student, status[student])
+        pending = lost
+        if not pending:
+            break
     return {s: status[s] for s in students}
 
 
@@ -128,8 +140,9 @@ def grade(config, assignment, students=None, jobs=None, progress=None):
     """Inspect, then autograde every readable submission on `jobs` processes; `progress(student,
     reason)` is called as each student is done (the unreadable ones first).
 
-    Returns ({student: reason not graded}, intake records). An unreadable submission's student is
-    added to the gradebook, as nbgrader does for those it grades, so exports list them."""
+    Returns ({student: reason not graded}, intake records with the notes of grading). An unreadable
+    submission's student is added to the gradebook, as nbgrader does for those it grades, so exports
+    list them."""
     records = intake(config, assignment, students)
     problems = {s: "; ".join(r["notes"]) for s, r in records.items() if not r["graded"]}
     with gradebook(config) as gb:
@@ -141,4 +154,5 @@ def grade(config, assignment, students=None, jobs=None, progress=None):
     if readable:
         graded = autograde(config, assignment, readable, jobs=jobs, progress=progress)
         problems.update({s: p for s, p in graded.items() if p})
-    return problems, records
+    latest = load(CourseDirectory(config=config).root, assignment)  # with the notes of grading
+    return problems, {s: latest.get(s, r) for s, r in records.items()}

@@ -1,11 +1,13 @@
 """A bubblewrap sandbox for the ipykernel that runs a student's notebook during autograding.
 
 The kernel, without capabilities, sees the system read-only (``/usr``, harmless files of ``/etc``,
-the Python installation), its own working folder read-write, a private ``/tmp`` and nothing
-else: no home, no course folder (so no gradebook, ``source/``, exchange or other students), no
-network. Its address space, CPU time, file sizes and private /tmp and /dev/shm are capped, and,
-where cgroups can be made (cgroup.py), the tasks and memory of the whole sandbox. It talks to the
-grader over ZMQ ``ipc`` sockets in a folder bound into the sandbox.
+the Python installation), its own working folder read-write (a tmpfs of ``disk_limit`` bytes
+into which the grader copies the notebook's folder, and from which it takes back only the
+declared ``outputs``: disk.py), a private ``/tmp`` and nothing else: no home, no course folder (so
+no gradebook, ``source/``, exchange or other students), no network. Its address space, CPU time,
+file sizes, working folder and private /tmp and /dev/shm are capped, and, where cgroups can be
+made (cgroup.py), the tasks and memory of the whole sandbox. It talks to the grader over ZMQ
+``ipc`` sockets in a folder bound into the sandbox.
 
 Settings: ``c.Sandbox.memory_limit = BYTES`` etc. in ``nbgrader_config.py``; ``SafeExecute``
 passes them to the kernel's launcher (launcher.py) as ``--Sandbox.*`` arguments.
@@ -46,6 +48,15 @@ class Sandbox(Configurable):
     tmp_limit = Integer(
         256 * 2**20, help="Size in bytes of each of the private /tmp and /dev/shm (tmpfs, so in memory)."
     ).tag(config=True)
+    disk_limit = Integer(
+        256 * 2**20, help="Size in bytes of the kernel's working folder (a tmpfs, so in memory, holding a copy "
+        "of the notebook's folder): all the kernel writes there together."
+    ).tag(config=True)
+    outputs = List(
+        Unicode(), help="Files the kernel writes in its working folder that are kept (copied back beside the "
+        "graded notebook): glob patterns matched against the path relative to that folder, e.g. '*.png', "
+        "'results/*.csv'. Everything else it writes is discarded; notebooks are never copied back."
+    ).tag(config=True)
     readonly_paths = List(
         Unicode(), help="Paths visible read-only (top-level symlinks stay symlinks, missing ones are skipped); "
         "the Python installation is always added. Only harmless files of /etc by default."
@@ -81,11 +92,13 @@ class Sandbox(Configurable):
         return args
 
     def command(self, argv, cwd, writable=(), readable=()):
-        """bwrap command running argv in cwd, with extra writable and read-only bind mounts."""
+        """bwrap command running argv in cwd, an empty tmpfs of disk_limit bytes (disk.py fills it), with
+        extra writable and read-only bind mounts."""
         cmd = [self.bwrap, "--unshare-all", "--cap-drop", "ALL", "--die-with-parent", "--new-session",
                *self._mounts()]
-        for path in [cwd, *writable]:
+        for path in writable:
             cmd += ["--bind", path, path]
+        cmd += ["--size", str(self.disk_limit), "--tmpfs", cwd]
         for path in readable:
             cmd += ["--ro-bind", path, path]
         # Inside, the parent of the kernel is bwrap's init (pid 1): JPY_PARENT_PID=1 turns off
@@ -107,8 +120,9 @@ class Sandbox(Configurable):
 
     def cgroup(self):
         """A new cgroup capping the sandbox's tasks at process_limit and its memory at memory_limit
-        plus its two tmpfs; None where the machine lets us create none."""
-        return Cgroup.create({"pids": self.process_limit, "memory": self.memory_limit + 2 * self.tmp_limit})
+        plus its three tmpfs; None where the machine lets us create none."""
+        memory = self.memory_limit + 2 * self.tmp_limit + self.disk_limit
+        return Cgroup.create({"pids": self.process_limit, "memory": memory})
 
     def apply_limits(self):
         """Set the resource limits on this process; they are inherited by bwrap and the kernel."""

@@ -3,9 +3,9 @@
 Run as `python zygote.py [--sandbox=LIMITS] MODULE...`. Once the modules are imported it writes
 "ready"; then each line on stdin is a JSON request, answered by one line on stdout:
 
-- {"op": "fork", "argv", "cwd", "env"?}: fork a child that becomes `python -m ipykernel_launcher
-  ARGV` in its own session, in cwd, with env (default: the zygote's), a fresh NumPy seed; answer
-  its pid.
+- {"op": "fork", "argv", "cwd", "env"?, "ready"?}: fork a child that becomes `python -m
+  ipykernel_launcher ARGV` in its own session, in cwd, with env (default: the zygote's), a fresh
+  NumPy seed, once it could read a byte from the FIFO `ready` (the grader filled cwd); answer its pid.
 - {"op": "signal", "pid", "signal"}: signal the kernel's process group; answer "ok" or "gone".
 - {"op": "poll", "pid"}: answer "alive" or "gone".
 - {"op": "reset"}: only with --sandbox; answer "ok".
@@ -46,6 +46,9 @@ def run_kernel(request, limits):
     os.dup2(devnull, 0)
     os.close(devnull)
     os.chdir(request["cwd"])
+    if request.get("ready"):
+        with open(request["ready"], "rb", buffering=0) as ready:
+            ready.read(1)
     if request.get("env") is not None:
         os.environ.clear()
         os.environ.update(request["env"])

@@ -32,10 +32,27 @@ def test_command_runs_argv_after_separator(cmd):
     assert cmd[cmd.index("--") + 1:] == ARGV
 
 
-def test_cwd_bound_read_write_and_entered(cmd, tmp_path):
+def test_cwd_is_an_empty_tmpfs_capped_at_disk_limit_and_entered(cmd, tmp_path):
+    """The kernel's folder is never the host's: a tmpfs of disk_limit bytes that the grader fills."""
     work = str(tmp_path / "work")
-    assert (work, work) in options(cmd, "--bind", 2)
+    assert work not in [source for source, _ in options(cmd, "--bind", 2) + options(cmd, "--ro-bind", 2)]
+    assert (str(256 * 2**20), "--tmpfs", work) in options(cmd, "--size", 3)
     assert options(cmd, "--chdir", 1) == [(work,)]
+
+
+@pytest.mark.parametrize("disk_limit", [16 * 2**20, 2**30])
+def test_disk_limit_sizes_the_working_folder(tmp_path, disk_limit):
+    cmd = Sandbox(disk_limit=disk_limit).command(ARGV, str(tmp_path / "work"))
+    assert (str(disk_limit), "--tmpfs", str(tmp_path / "work")) in options(cmd, "--size", 3)
+
+
+def test_working_folder_mounted_over_the_writable_binds(tmp_path):
+    """The zygote's folder is inside its bound root: the tmpfs goes on top of that bind, before / turns
+    read-only."""
+    root, work = str(tmp_path), str(tmp_path / "disk")
+    cmd = Sandbox().command(ARGV, work, writable=[root])
+    pairs = list(zip(cmd, cmd[1:]))
+    assert pairs.index(("--bind", root)) < pairs.index(("--tmpfs", work)) < pairs.index(("--remount-ro", "/"))
 
 
 def test_extra_binds(cmd):
@@ -47,9 +64,10 @@ def test_extra_binds(cmd):
 @pytest.mark.parametrize("tmp_limit", [64 * 2**20, 256 * 2**20])
 def test_tmp_and_shm_are_tmpfs_capped_at_tmp_limit(tmp_path, tmp_limit):
     cmd = Sandbox(tmp_limit=tmp_limit).command(ARGV, str(tmp_path))
-    assert sorted(options(cmd, "--size", 3)) == [(str(tmp_limit), "--tmpfs", "/dev/shm"),
-                                                 (str(tmp_limit), "--tmpfs", "/tmp")]
-    assert sorted(options(cmd, "--tmpfs", 1)) == [("/dev/shm",), ("/tmp",)]
+    sizes = [size for size in options(cmd, "--size", 3) if size[2] != str(tmp_path)]
+    assert sorted(sizes) == [(str(tmp_limit), "--tmpfs", "/dev/shm"), (str(tmp_limit), "--tmpfs", "/tmp")]
+    assert sorted(options(cmd, "--tmpfs", 1)) == sorted([("/dev/shm",), ("/tmp",), (str(tmp_path),)])
+    assert len(options(cmd, "--size", 3)) == len(options(cmd, "--tmpfs", 1))  # every tmpfs is capped
 
 
 def test_python_installation_read_only(cmd):
@@ -103,7 +121,8 @@ def test_default_limits():
 
 CUSTOM = {
     "bwrap": "/opt/bubble wrap/bwrap", "memory_limit": 1234567, "cpu_limit": 7, "file_limit": 4096,
-    "process_limit": 9, "tmp_limit": 65536, "environment": ["LANG", "MY_VAR"],
+    "process_limit": 9, "tmp_limit": 65536, "disk_limit": 2**20, "outputs": ["*.png", "out dir/*.csv"],
+    "environment": ["LANG", "MY_VAR"],
     "readonly_paths": ["/opt/a b", "/x,y", '/q"uote', "/back\\slash", "/ünïcode", "/data=1"],
 }
 

@@ -9,6 +9,7 @@ import nbformat
 
 from nbgrader_sandbox.intake import load
 from transformer_course import cli
+from transformer_course.course import check
 from transformer_course.lifecycle.collect import collect
 from transformer_course.lifecycle.release import release
 from transformer_course.simulation import classroom
@@ -50,3 +51,20 @@ def test_links_are_refused_at_collection_and_before_grading(tmp_path):
         assert "secret seen: False\n" in printed and "secret seen: True" not in printed
         with course.gradebook() as gradebook:
             assert gradebook.find_submission(course.assignment, student).score == 41
+
+
+def test_plain_nbgrader_autograde_gives_the_kernel_no_link(tmp_path):
+    """Plain `nbgrader autograde` copies a link planted in submitted/ into autograded/ as a file (it
+    follows links, but for notebooks); SafeExecute still leaves it out of the kernel's folder."""
+    course = make_course(tmp_path / "course")
+    reference = classroom.solutions(course)
+    peek = "    print('notes seen:', __import__('os').path.exists('notes.txt'))\n"
+    folder = classroom.place_submission(course, "plain", dict(reference, attention_weights=peek + reference["attention_weights"]))
+    (folder / "notes.txt").symlink_to(course.notebook("source"))
+    check(course.api().autograde(course.assignment, "plain"), "autograde plain")
+    assert course.path("autograded", "plain").joinpath("notes.txt").is_file()  # nbgrader's own copy
+    nb = nbformat.read(course.notebook("autograded", "plain"), as_version=4)
+    printed = "".join(o.text for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.get("name") == "stdout")
+    assert "notes seen: False\n" in printed and "notes seen: True" not in printed
+    with course.gradebook() as gradebook:
+        assert gradebook.find_submission(course.assignment, "plain").score == 41

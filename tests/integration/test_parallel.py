@@ -107,7 +107,7 @@ PROBE = """\
     limits = {line[:26].strip(): line[26:].split()[0] for line in open("/proc/self/limits").read().splitlines()}
     seen = {"startup": hasattr(builtins, "PLANTED"), "files": [p for p in files if os.path.exists(p)],
             "sleepers": [p for p in os.listdir("/proc") if p.isdigit() and sleeping(p)],
-            "folders": len(os.listdir("../..")), "network": network(),
+            "folders": len(os.listdir("..")), "network": network(),
             "limits": [limits[name] for name in ("Max address space", "Max cpu time", "Max file size")],
             "capabilities": open("/proc/self/status").read().split("CapEff:")[1].split()[0]}
     children = []
@@ -145,13 +145,15 @@ def test_kernels_of_one_sandbox_never_meet(tmp_path):
                 "perfect": reference}
     for student, bodies in students.items():
         submit(course, student, bodies)
+    course.config.Sandbox.outputs = ["probe.json"]  # the only file of the kernel's folder kept
     assert autograde(course, list(students), jobs=1) == dict.fromkeys(students)
 
-    probe = json.loads(course.path("autograded", "prober").joinpath("probe.json").read_text())  # copied back
+    probe = json.loads(course.path("autograded", "prober").joinpath("probe.json").read_text())
     forks = probe.pop("forks")
+    # "folders": beside its working folder, only its own sockets' folder, no other kernel's
     assert forks < 128 if cgroup.available() else forks == 200  # tasks of the whole sandbox are capped
     assert probe == {
-        "startup": False, "files": [], "sleepers": [], "folders": 1, "network": "blocked",
+        "startup": False, "files": [], "sleepers": [], "folders": 2, "network": "blocked",
         "limits": [str(2**31), "600", str(2**28)], "capabilities": "0000000000000000"}
     totals = {}
     for student, _, _, score, _ in grade_rows(course):
