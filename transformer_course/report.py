@@ -15,9 +15,10 @@ GRADED = ("graded", "late")
 
 
 class ClassData(NamedTuple):
-    students: pd.DataFrame   # index student; first/last name, status, total, late_penalty, intake notes
+    students: pd.DataFrame   # index student; first/last name, status, total, late_penalty, intake notes,
+                             # by_hand (written answers still to grade)
     scores: pd.DataFrame     # index student (submitted only); one column per exercise, fraction of its points
-    checks: pd.DataFrame     # index test cell; exercise, points, pass_rate over submitted students
+    checks: pd.DataFrame     # index test cell (autograded); exercise, points, pass_rate over submitted students
     max_score: float
 
 
@@ -37,14 +38,18 @@ def class_data(course):
             if row["status"] == "missing" and record and not record["graded"]:
                 row["status"] = "not graded"  # submitted, but the intake kept it from grading
             students[student.id] = dict(row, first_name=student.first_name, last_name=student.last_name,
-                                        intake="; ".join(record.get("notes", [])))
+                                        intake="; ".join(record.get("notes", [])), by_hand=False)
             if row["status"] not in GRADED:
                 continue
+            students[student.id]["by_hand"] = gradebook.find_submission(
+                course.assignment, student.id).needs_manual_grade
             scores[student.id] = {e: s / m for e, (s, m) in
                                   exercise_scores(gradebook, course.assignment, student.id).items()}
             for name, (score, points) in check_scores(gradebook, course.assignment, student.id).items():
                 passed.setdefault(name, []).append(score >= points)
-        cells = gradebook.find_notebook(NOTEBOOK, course.assignment).grade_cells
+        notebook = gradebook.find_notebook(NOTEBOOK, course.assignment)
+        written = {c.name for c in notebook.solution_cells}  # answers graded by hand, not checks
+        cells = [c for c in notebook.grade_cells if c.name not in written]
         checks = pd.DataFrame(
             [{"check": c.name, "exercise": exercise_of(c.name, exercises), "points": c.max_score,
               "pass_rate": sum(passed.get(c.name, [])) / max(1, len(passed.get(c.name, [])))} for c in cells]
@@ -68,6 +73,9 @@ def summary(data, top=3):
     lines.append("most failed checks: " + ", ".join(f"{c} ({r:.0%} pass)" for c, r in hardest.pass_rate.items()))
     lines.append("missing: " + (", ".join(s.index[s.status == "missing"]) or "none"))
     lines.append("late: " + (", ".join(f"{i} (-{p:g})" for i, p in late.late_penalty.items()) or "none"))
+    if s.by_hand.any():
+        lines.append(f"to grade by hand in formgrader: {s.by_hand.sum()} submissions "
+                     "(their written answers count 0 until graded)")
     lines += [f"intake: {i}: {notes}" for i, notes in s.intake.items() if notes]
     return "\n".join(lines)
 

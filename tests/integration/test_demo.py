@@ -39,16 +39,22 @@ def test_demo_has_one_missing_and_one_late_student(demo_run):
     assert totals["sim-perfect"] == 41 and totals["sim-blank"] == 0
 
 
-def test_demo_grades_the_second_assignment(demo_run):
+def test_demo_grades_the_second_assignment(demo_run, capsys):
     course, _ = demo_run
     rows = [r for r in csv.DictReader(open(course.root / "grades_by_exercise.csv"))
             if r["assignment"] == "transformer_blocks"]
     assert sorted(r["status"] for r in rows) == ["graded"] * 5 + ["missing"]
     totals = {r["student_id"]: float(r["total"]) for r in rows}
-    assert totals["sim-perfect"] == 22 and totals["sim-blank"] == 0
-    assert rows[0]["masked_attention"] != "" and rows[0]["gpt2_params"] != ""
+    assert totals["sim-perfect"] == 22 + 2 and totals["sim-blank"] == 0  # one written answer graded by hand
+    perfect = next(r for r in rows if r["student_id"] == "sim-perfect")
+    assert float(perfect["reflection_padding"]) == 2 and float(perfect["reflection_layernorm"]) == 0
+    assert float(perfect["max_score"]) == 28 and float(perfect["gpt2_params"]) == 4
     canvas = list(csv.DictReader(open(course.root / "grades_canvas.csv")))
     assert {"transformer_architecture", "transformer_blocks"} <= set(canvas[0])
+    capsys.readouterr()
+    assert cli.main(["--course", str(course.root), "--assignment", "transformer_blocks", "report"]) == 0
+    text = capsys.readouterr().out
+    assert "to grade by hand in formgrader: 5 submissions" in text and "reflection_padding (" not in text
 
 
 def test_steps_rerun_without_duplicating_rows(demo_run, capsys):

@@ -13,7 +13,7 @@ import pytest
 
 from nbgrader_sandbox.intake import intake, load, reference_cells
 from nbgrader_sandbox.review import review_notes
-from transformer_course import EXERCISES, NOTEBOOK, cli
+from transformer_course import ASSIGNMENTS, EXERCISES, NOTEBOOK, cli
 from transformer_course.lifecycle.export import export
 from transformer_course.report import report
 from transformer_course.scoring import exercise_scores
@@ -202,12 +202,15 @@ FLAGGED = {"patches numpy's comparisons", "rebinds np", "copies the solution fro
 
 
 @pytest.mark.parametrize("answers", [RIGHT, WRONG, HOSTILE], ids=["right", "wrong", "hostile"])
-def test_catalogue_review(course, answers):
-    """No correct or wrong answer of the catalogue is flagged; the hostile ones that patch NumPy,
-    builtins or np, or reach outside the submission folder, are (objects equal to anything are not)."""
-    with course.gradebook() as gradebook:
-        reference = reference_cells(gradebook, course.assignment)[NOTEBOOK]
-    release = nbformat.read(course.notebook("release"), as_version=4)
-    flagged = {a.name for a in answers
-               if review_notes(classroom.answer(copy.deepcopy(release), {a.function: a.body}), reference)}
+def test_catalogue_review(course, blocks, answers):
+    """No correct or wrong answer of the catalogue is flagged, in either assignment; the hostile ones
+    that patch NumPy, builtins or np, or reach outside the submission folder, are (objects equal to
+    anything are not)."""
+    flagged = set()
+    for assignment in (course, blocks):
+        with assignment.gradebook() as gradebook:
+            reference = reference_cells(gradebook, assignment.assignment)[NOTEBOOK]
+        release = nbformat.read(assignment.notebook("release"), as_version=4)
+        flagged |= {a.name for a in answers if a.function in ASSIGNMENTS[assignment.assignment]
+                    and review_notes(classroom.answer(copy.deepcopy(release), {a.function: a.body}), reference)}
     assert flagged == {a.name for a in answers} & FLAGGED

@@ -245,6 +245,9 @@ def test_feedback_explains_failures_without_hidden_code(workflow):
         assert not leaked, (student, leaked[:3])
     failing = [s for s, p in pages.items() if "CheckFailed" in p]
     assert failing and all("expected:" in pages[s] for s in failing)
+    for page in pages.values():  # each check is named in the list at the top, none is a bare "Test cell"
+        assert ">Exercise 1, attention_weights: values</a> (Score:" in page and ">Test cell<" not in page
+        assert ">Exercise 10, check_attention_inputs: masks</a>" in page
     released = list((course.exchange / "transformer-math" / "feedback").glob("*.html"))
     assert len(released) == len(EXCHANGE) + 1  # LMS-collected students get theirs through the LMS
 

@@ -8,7 +8,7 @@ import pytest
 from transformer_course import ASSIGNMENTS, NOTEBOOK
 from transformer_course.course import ROOT
 
-POINTS = {"transformer_architecture": 41, "transformer_blocks": 22}
+POINTS = {"transformer_architecture": 41, "transformer_blocks": 22}  # autograded; the blocks add 6 by hand
 SIGNATURES = {
     "attention_weights": "(q, K)",
     "causal_mask": "(T)",
@@ -39,8 +39,8 @@ def nb(assignment):
     return nbformat.read(ROOT / "source" / assignment / f"{NOTEBOOK}.ipynb", as_version=4)
 
 
-def graded(nb, key):
-    return [c for c in nb.cells if c.metadata.get("nbgrader", {}).get(key)]
+def graded(nb, key, kind="code"):
+    return [c for c in nb.cells if c.metadata.get("nbgrader", {}).get(key) and c.cell_type == kind]
 
 
 def test_grade_ids_are_unique(nb):
@@ -85,3 +85,12 @@ def test_hidden_test_markers_are_balanced(nb):
     for cell in graded(nb, "grade"):
         assert len(re.findall("### BEGIN HIDDEN TESTS", cell.source)) == \
                len(re.findall("### END HIDDEN TESTS", cell.source))
+
+
+def test_written_answers_are_graded_by_hand_with_a_rubric(nb, assignment):
+    written = graded(nb, "solution", kind="markdown")
+    assert [c.metadata["nbgrader"]["grade"] for c in written] == [True] * len(written)
+    assert len(written) == (3 if assignment == "transformer_blocks" else 0)
+    for cell in written:
+        assert cell.metadata["nbgrader"]["points"] == 2 and not cell.metadata["nbgrader"]["locked"]
+        assert cell.source.startswith("### BEGIN SOLUTION") and "**Rubric (2 points).**" in cell.source

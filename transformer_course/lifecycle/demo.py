@@ -10,7 +10,7 @@ from ..simulation import classroom
 from .collect import collect
 from .export import export_all
 from .feedback import feedback
-from .grade import grade
+from .grade import grade, grade_by_hand
 from .release import release, set_due
 from .roster import import_roster, write_roster
 
@@ -58,7 +58,8 @@ def demo(course, size=30, jobs=None, bar=silent):
     log.info("second assignment: %s", release(blocks))
     for student, bodies in bar(list(classroom.roster(blocks, size).items())[:-1], desc="students submit"):
         classroom.fetch_and_submit(blocks, student, bodies, homes)
-    more_problems, more_pages, (more_text, more_files) = assess(blocks, jobs, bar)
+    more_problems, more_pages, (more_text, more_files) = assess(blocks, jobs, bar, by_hand={
+        "sim-perfect": ("reflection_padding", 2, "Right: causality already hides the pads from real tokens.")})
 
     outputs = export_all(course)
     problems.update({f"{s} ({BLOCKS})": p for s, p in more_problems.items()})
@@ -68,12 +69,17 @@ def demo(course, size=30, jobs=None, bar=silent):
     return f"{course.assignment}: {text}\n\n{BLOCKS}: {more_text}", problems, paths
 
 
-def assess(course, jobs, bar):
-    """Collect, grade, feedback and report of one assignment: (problems, feedback pages, (summary, files))."""
+def assess(course, jobs, bar, by_hand=None):
+    """Collect, grade, grade written answers `by_hand` ({student: (cell, score, comment)}, as an
+    instructor does in formgrader), feedback and report of one assignment: (problems, feedback pages,
+    (summary, files))."""
     log.info("collect: %d submissions of %s in %s", len(collect(course)), course.assignment,
              course.root / "submitted")
     with bar(total=len(course.submitted_students()), desc="grade") as grading:
         problems, _ = grade(course, jobs, lambda student, reason: grading.update())
+    for student, (cell, score, comment) in (by_hand or {}).items():
+        points = grade_by_hand(course, student, cell, score, comment)
+        log.info("graded by hand: %s's %s, %g points", student, cell, points)
     pages, released = feedback(course, bar=bar)
     log.info("feedback: %d pages, %d released", len(pages), len(released))
     return problems, pages, report(course)

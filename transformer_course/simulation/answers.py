@@ -40,13 +40,13 @@ class CatalogueError(ValueError):
 
 
 def reference_solutions(path=SOURCE):
-    """{function: the instructor's body} from the answer cells of the source notebook."""
+    """{function: the instructor's body} from the code answer cells of a source notebook."""
     bodies = {}
     for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
         match = re.search(r"### BEGIN SOLUTION\n(.*?)\n\s*### END SOLUTION", source, re.S)
-        if meta.get("solution") and match:
+        if meta.get("solution") and cell["cell_type"] == "code" and match:
             bodies[meta["grade_id"]] = match.group(1) + "\n"
     return bodies
 

@@ -11,6 +11,23 @@ from .. import ASSIGNMENTS
 from .answers import RIGHT, WRONG, reference_solutions
 
 STUB = "    # YOUR CODE HERE\n    raise NotImplementedError()"
+# What a good student writes in the second assignment's written answers (graded by hand).
+WRITTEN = {
+    "reflection_padding": "A real query i may only see keys j <= i, and with right padding every pad comes "
+                          "after the last real token, so the causal part already hides the pads: only the "
+                          "rows of padded queries change, and their outputs are thrown away. With left "
+                          "padding the pads come first, in the past of every real token, so the padding "
+                          "part is what hides them.",
+    "reflection_architectures": "BERT: one bidirectional self-attention that blocks padding keys. GPT: one "
+                                "causal self-attention that also blocks padding keys. Encoder-decoder: a "
+                                "bidirectional encoder self-attention with source padding, a causal decoder "
+                                "self-attention with target padding, and a cross-attention that is not causal "
+                                "and blocks the source's padding.",
+    "reflection_layernorm": "Pre-LN keeps an identity path through the residual stream, so gradients reach the "
+                            "first layers of a deep stack directly and training is stable without a long "
+                            "warm-up; post-LN renormalises after every block. The cost: the residual stream "
+                            "grows with depth, so a final LayerNorm is needed.",
+}
 
 
 def solutions(course):
@@ -19,13 +36,15 @@ def solutions(course):
 
 
 def answer(nb, bodies):
-    """Write function bodies into the answer cells of a released notebook (in place).
-
-    A body that starts with a `def` line also replaces the cell's own `def` line."""
+    """Write function bodies into the answer cells of a released notebook (in place), and text into
+    its written answers. A body that starts with a `def` line also replaces the cell's `def` line."""
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
         if meta.get("solution") and meta.get("grade_id") in bodies:
             body = bodies[meta["grade_id"]]
+            if cell.cell_type == "markdown":
+                cell.source = body
+                continue
             if body.startswith("def "):
                 signature, body = body.split("\n", 1)
                 cell.source = re.sub(r"^def .*$", lambda _: signature, cell.source, count=1, flags=re.M)
@@ -40,7 +59,7 @@ def roster(course, size=6, seed=0):
     """
     reference = solutions(course)
     rng = random.Random(seed)
-    students = {"sim-perfect": dict(reference), "sim-blank": {}}
+    students = {"sim-perfect": dict(reference, **WRITTEN), "sim-blank": {}}
     for n in range(size - 2):
         bodies = {}
         for function in ASSIGNMENTS[course.assignment]:
