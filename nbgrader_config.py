@@ -31,14 +31,14 @@ c.Autograde.autograde_preprocessors = autograde_preprocessors()
 c.ExchangeFactory.collect = SafeExchangeCollect  # submissions are data: links are never collected
 
 # COURSE_SANDBOX=off grades without the sandbox (trusted code only); COURSE_SANDBOX_MEMORY,
-# _CPU, _FILE, _TMP (bytes, seconds) and _PROCESSES override the sandbox's limits.
+# _CPU, _FILE, _TMP, _DISK (bytes, seconds) and _PROCESSES override the sandbox's limits.
 sandbox = os.environ.get("COURSE_SANDBOX", "on").strip().lower()
 if sandbox not in ("on", "off"):
     raise ValueError(f"COURSE_SANDBOX must be 'on' or 'off', not {sandbox!r}")
 c.SafeExecute.sandbox = sandbox == "on"
 for trait, variable in {"memory_limit": "COURSE_SANDBOX_MEMORY", "cpu_limit": "COURSE_SANDBOX_CPU",
                         "file_limit": "COURSE_SANDBOX_FILE", "tmp_limit": "COURSE_SANDBOX_TMP",
-                        "process_limit": "COURSE_SANDBOX_PROCESSES"}.items():
+                        "disk_limit": "COURSE_SANDBOX_DISK", "process_limit": "COURSE_SANDBOX_PROCESSES"}.items():
     if variable in os.environ:
         c.Sandbox[trait] = int(os.environ[variable])
 
@@ -47,9 +47,25 @@ for trait, variable in {"memory_limit": "COURSE_SANDBOX_MEMORY", "cpu_limit": "C
 c.AssignLatePenalties.plugin_class = "transformer_course.plugins.DailyPenalty"
 c.DailyPenalty.per_day = 0.1
 
-# Feedback without the hidden tests' code: nbgrader's own pipeline plus HideHiddenTests.
+# Feedback without the hidden tests' code, each check named by its exercise: nbgrader's own
+# pipeline plus HideHiddenTests and LabelChecks (the label shows through the feedback template below).
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import GetGrades  # noqa: E402
-from transformer_course.plugins import HideHiddenTests  # noqa: E402
+from transformer_course.plugins import HideHiddenTests, LabelChecks  # noqa: E402
 
-c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests]
+c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests, LabelChecks]
+
+# No student HTML runs on the pages that show a submission, the feedback and formgrader's manual
+# grading view (both rendered by nbconvert's HTMLExporter; transformer_course/plugins/sanitize.py,
+# csp.py): markdown, HTML outputs and attachments are cleaned to an allow-list (formatting, tables,
+# images, web links; LaTeX stays for MathJax), outputs that could run code are dropped, and both
+# pages carry a content-security policy that forbids inline scripts (templates extending nbgrader's).
+from transformer_course.plugins import (CleanHTML, ContentSecurityPolicy, SanitizedMarkdown,  # noqa: E402
+                                        SanitizeSubmission, csp)
+
+c.HTMLExporter.preprocessors = [SanitizeSubmission]
+c.HTMLExporter.sanitize_html = True
+c.HTMLExporter.filters = {"clean_html": CleanHTML, "markdown2html": SanitizedMarkdown,
+                          "content_security_policy": ContentSecurityPolicy}
+c.HTMLExporter.extra_template_basedirs = csp.template_basedirs()
+c.HTMLExporter.template_file = "with_csp.html.j2"

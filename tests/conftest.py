@@ -4,11 +4,15 @@ Tiers: tests/unit (no kernels, seconds), tests/integration (real nbgrader and ke
 courses), tests/system (a real browser on real JupyterLab servers).
 """
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 
 from transformer_course import BLOCKS
 from transformer_course.course import Course, check, setup_environment
+from transformer_course.lifecycle.database import LocalPostgres
 from transformer_course.lifecycle.release import generate
 from transformer_course.scoring import exercise_scores
 from transformer_course.simulation import classroom
@@ -43,6 +47,22 @@ def blocks(tmp_path_factory):
     course = Course(make_course(tmp_path_factory.mktemp("blocks"), generated=False).root, assignment=BLOCKS)
     generate(course)
     return course
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server of the test session (initdb + pg_ctl, Unix socket only, in a folder
+    of /tmp that the postgres user can reach), always stopped; `.create_database(name)` gives a
+    fresh database's URL."""
+    folder = tempfile.mkdtemp(prefix="pg-")
+    os.chmod(folder, 0o755)
+    server = LocalPostgres(Path(folder) / "server")
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def grade(course, student, bodies):

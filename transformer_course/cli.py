@@ -6,19 +6,22 @@ only errors and results).
 import argparse
 import functools
 import logging
+import signal
 import sys
 
 from nbgrader_sandbox import GradingError
 from nbgrader_sandbox.intake import intake, summary
 from tqdm import tqdm
 
-from . import ASSIGNMENT, ASSIGNMENTS
+from . import ASSIGNMENT, ASSIGNMENTS, hub
 from .course import ROOT, Course, CourseError, setup_environment
 from .lifecycle.collect import collect
+from .lifecycle.database import LocalPostgres, course_database, saved_url
 from .lifecycle.demo import demo
 from .lifecycle.export import export_all
 from .lifecycle.feedback import feedback
 from .lifecycle.grade import grade
+from .lifecycle.gradebook import copy_gradebook
 from .lifecycle.lms import LMS, zip_collect
 from .lifecycle.release import generate, release
 from .lifecycle.roster import import_roster
@@ -48,6 +51,27 @@ def parser():
     steps.add_parser("export", help="write grades.csv, grades_by_exercise.csv and grades_canvas.csv") \
         .add_argument("--canvas-id", help="Canvas assignment id, for the column '<assignment> (<id>)'")
     steps.add_parser("report", help="write reports/<assignment>.png and .html and print a summary")
+    database = steps.add_parser("database", help="a PostgreSQL server for the gradebook; copy the gradebook") \
+        .add_subparsers(dest="action", required=True)
+    for action, text in [("start", "start the course's server (creating it first) and print its URL"),
+                         ("url", "print the URL of the course's database"), ("stop", "stop the course's server")]:
+        server = database.add_parser(action, help=text)
+        server.add_argument("--folder", help="folder of the server (default: postgres/ in the course)")
+        if action == "start":
+            server.add_argument("--port", type=int, help="also listen on 127.0.0.1 at this port")
+    copying = database.add_parser("copy", help="copy the gradebook into an empty database (SQLite <-> PostgreSQL)")
+    copying.add_argument("target", help="SQLAlchemy URL, or the path of a SQLite file")
+    copying.add_argument("--source", help="SQLAlchemy URL or SQLite file (default: the course's gradebook)")
+    hubs = steps.add_parser("hub", help="prepare and start the class's JupyterHub (as root)")
+    hubs.add_argument("--roster", help="CSV of the students (their ids are their accounts)")
+    hubs.add_argument("--ip", default="127.0.0.1", help="address to serve (default: 127.0.0.1)")
+    hubs.add_argument("--port", type=int, default=8000, help="port to serve (default: 8000)")
+    accounts = steps.add_parser("hub-accounts", help="make the hub's accounts match a roster (as root)")
+    accounts.add_argument("roster")
+    for command in (hubs, accounts):
+        command.add_argument("--instructors", help="comma-separated instructor accounts (default: as before)")
+        command.add_argument("--state", help=f"the hub's state folder (default: {hub.STATE})")
+        command.add_argument("--exchange", help=f"the exchange (default: {hub.SRV / 'exchange'})")
     run_demo = steps.add_parser("demo", help="run the whole lifecycle on a simulated class")
     run_demo.add_argument("--students", type=int, default=30)
     for command in (grading, run_demo):
@@ -57,6 +81,10 @@ def parser():
 
 def run(course, args, bar):
     """Run one step; print what it did and return the exit code."""
+    if args.step == "database":
+        return database(course, args)
+    if args.step in ("hub", "hub-accounts"):
+        return run_hub(course, args)
     if args.step != "roster" and not course.path("source").is_dir():
         raise CourseError(f"unknown assignment {course.assignment}: no folder {course.path('source')}")
     if args.step == "demo":
@@ -105,6 +133,46 @@ def run(course, args, bar):
         text, files = report(course)
         print(text)
         print("report:", *files, sep="\n  ")
+    return 0
+
+
+def database(course, args):
+    """The `database` actions; with --quiet, `start` and `url` print the URL alone."""
+    if args.action == "start":
+        print(course_database(course, args.folder, args.port))
+    elif args.action == "url":
+        print(saved_url(course, args.folder))
+    elif args.action == "stop":
+        LocalPostgres(args.folder or course.root / "postgres").stop()
+    elif args.action == "copy":
+        copied = copy_gradebook(args.source or course.config.CourseDirectory.db_url, args.target)
+        print(f"copy: {sum(copied.values())} rows", *(f"{n:>6} {t}" for t, n in copied.items()), sep="\n  ")
+    return 0
+
+
+def run_hub(course, args):
+    """Prepare the hub (accounts, course folder, exchange); `hub` then serves until Ctrl-C."""
+    settings = hub.settings_for(course, args.state, args.exchange)
+    instructors = [n for n in args.instructors.split(",") if n] if args.instructors is not None else None
+    added, removed = hub.prepare(settings, course.root, args.roster, instructors)
+    print(f"hub: {len(settings.students)} students, {len(settings.instructors)} instructors, "
+          f"course folder {settings.course}, exchange {settings.exchange}")
+    for name in removed:
+        print(f"  {name}: account expired, files kept")
+    if args.step == "hub-accounts":
+        if hub.update_running_hub(settings, added, removed):
+            print("  the running hub is up to date")
+        return 0
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    server = hub.start(settings, args.ip, args.port)
+    try:
+        print(f"JupyterHub: {server.url}  formgrader: {server.url}services/{settings.course_id}/formgrader",
+              "Press Ctrl-C to stop it and every server of the class.", sep="\n", flush=True)
+        server.process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        hub.stop(server)
     return 0
 
 

@@ -82,14 +82,20 @@ def page(browser):
         context.close()
 
 
-@pytest.fixture
-def shoot(request, tmp_path, page):
-    """shoot(name) saves a numbered screenshot of the page in the test's screenshot folder."""
+def screenshot_folder(request, tmp_path):
+    """The test's empty screenshot folder: $BROWSER_SCREENSHOTS/<test>, or in its tmp folder."""
     base = os.environ.get("BROWSER_SCREENSHOTS")
     folder = Path(base) / request.node.name if base else tmp_path / "screenshots"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     print(f"screenshots: {folder}")
+    return folder
+
+
+@pytest.fixture
+def shoot(request, tmp_path, page):
+    """shoot(name) saves a numbered screenshot of the page in the test's screenshot folder."""
+    folder = screenshot_folder(request, tmp_path)
     count = iter(range(1, 100))
 
     def save(name):
