@@ -74,8 +74,8 @@ def summary(data, top=3):
     lines.append("missing: " + (", ".join(s.index[s.status == "missing"]) or "none"))
     lines.append("late: " + (", ".join(f"{i} (-{p:g})" for i, p in late.late_penalty.items()) or "none"))
     if s.by_hand.any():
-        lines.append(f"to grade by hand in formgrader: {s.by_hand.sum()} submissions "
-                     "(their written answers count 0 until graded)")
+        lines.append(f"to grade by hand in formgrader: {', '.join(s.index[s.by_hand])} "
+                     "(written answers count 0 until graded)")
     lines += [f"intake: {i}: {notes}" for i, notes in s.intake.items() if notes]
     return "\n".join(lines)
 
