@@ -90,7 +90,8 @@ def run(course, args, bar):
     if args.step == "demo":
         text, problems, paths = demo(course, args.students, args.jobs, bar)
         print("\n" + text + "".join(f"\nnot graded: {s}: {p}" for s, p in problems.items()))
-        print("\noutputs:", *(f"{name:<24}{path}" for name, path in paths.items()), sep="\n  ")
+        width = max(map(len, paths), default=0) + 2
+        print("\noutputs:", *(f"{name:<{width}}{path}" for name, path in paths.items()), sep="\n  ")
         return 1 if problems else 0
     if args.step == "roster":
         print(f"roster: {len(import_roster(course, args.csv, bar))} students in the gradebook")

@@ -399,16 +399,7 @@ def hub_log(settings):
 
 
 def wait_ready(hub, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if hub.process.poll() is not None:
-            raise CourseError(f"JupyterHub exited ({hub.process.returncode}):\n{hub_log(hub.settings)}")
-        try:
-            with urllib.request.urlopen(f"{hub.api}/", timeout=5):
-                return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.5)
-    raise CourseError(f"JupyterHub not ready after {timeout} s:\n{hub_log(hub.settings)}")
+    lab.answering(hub.process, f"{hub.api}/", timeout, "JupyterHub", lambda: hub_log(hub.settings), CourseError)
 
 
 def stop(hub, servers=True):

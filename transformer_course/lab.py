@@ -118,17 +118,21 @@ def start(role, root, exchange=None, port=None, timeout=60, course=ROOT):
 
 
 def wait_ready(lab, timeout):
-    """Poll the server's status API until it answers; fail with the server log if it exits."""
+    answering(lab.process, f"{lab.url}api/status?token={lab.token}", timeout, "JupyterLab", lambda: log_text(lab))
+
+
+def answering(process, url, timeout, name, log, error=RuntimeError):
+    """Poll `url` until the server answers; fail with `log()` if its process exits or time runs out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if lab.process.poll() is not None:
-            raise RuntimeError(f"JupyterLab exited ({lab.process.returncode}):\n{log_text(lab)}")
+        if process.poll() is not None:
+            raise error(f"{name} exited ({process.returncode}):\n{log()}")
         try:
-            with urllib.request.urlopen(f"{lab.url}api/status?token={lab.token}", timeout=2):
+            with urllib.request.urlopen(url, timeout=5):
                 return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.3)
-    raise TimeoutError(f"JupyterLab not ready after {timeout} s:\n{log_text(lab)}")
+    raise error(f"{name} not ready after {timeout} s:\n{log()}")
 
 
 def log_text(lab):

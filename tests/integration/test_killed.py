@@ -47,19 +47,26 @@ def uninterrupted(tmp_path_factory):
     return course
 
 
-@pytest.mark.parametrize("database", ["sqlite", "postgres"])
-def test_grade_killed_after_k_students_then_run_again(uninterrupted, database, request, tmp_path, monkeypatch):
+def grading(uninterrupted, database, request, tmp_path, monkeypatch):
+    """A new course with the uninterrupted class's submissions, on `database`, and a `grade` that has
+    graded at least k of them (k drawn at random), still running unless it was already done."""
     if database == "postgres":  # as the instructor does: nbgrader_config.py reads it
         monkeypatch.setenv("NBGRADER_DB_URL", request.getfixturevalue("postgres").create_database(f"killed_{tmp_path.name}"))
     course = Course.scratch(tmp_path / "course")
     generate(course)
     shutil.copytree(uninterrupted.root / "submitted", course.root / "submitted")
     k = random.randint(1, STUDENTS - 2)
-    print(f"killing grade after {k} of {STUDENTS} students ({database})")
+    print(f"interrupting grade after {k} of {STUDENTS} students ({database})")
     run = grade_command(course)
     deadline = time.monotonic() + 600
     while graded(course) < k and run.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
+    return course, run, k
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_grade_killed_after_k_students_then_run_again(uninterrupted, database, request, tmp_path, monkeypatch):
+    course, run, k = grading(uninterrupted, database, request, tmp_path, monkeypatch)
     os.killpg(run.pid, signal.SIGKILL)
     run.wait()
     assert k <= graded(course) < STUDENTS, "the kill came too late to test anything"
@@ -84,17 +91,7 @@ def workers(run):
 
 @pytest.mark.parametrize("database", ["sqlite", "postgres"])
 def test_a_worker_killed_mid_class_costs_no_student(uninterrupted, database, request, tmp_path, monkeypatch):
-    if database == "postgres":
-        monkeypatch.setenv("NBGRADER_DB_URL", request.getfixturevalue("postgres").create_database(f"worker_{tmp_path.name}"))
-    course = Course.scratch(tmp_path / "course")
-    generate(course)
-    shutil.copytree(uninterrupted.root / "submitted", course.root / "submitted")
-    k = random.randint(1, STUDENTS - 2)
-    print(f"killing a worker after {k} of {STUDENTS} students ({database})")
-    run = grade_command(course)
-    deadline = time.monotonic() + 600
-    while graded(course) < k and run.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
+    course, run, k = grading(uninterrupted, database, request, tmp_path, monkeypatch)
     assert graded(course) < STUDENTS, "the kill came too late to test anything"
     random.choice(workers(run)).kill()
     output = run.communicate(timeout=600)[0]

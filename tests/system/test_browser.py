@@ -202,9 +202,9 @@ def test_student_fetches_answers_validates_and_submits(course, page, shoot, tmp_
     assert answers["causal_mask"].strip() == CAUSAL_WRONG.strip()
 
 
-def submit_as(student, course, tmp_path):
-    """Fetch the assignment into a home folder, answer two exercises and submit with nbgrader."""
-    folder, exchange = course
+def submit(student, edit, exchange, tmp_path):
+    """Fetch the assignment into a home folder, change it with `edit(nb, assignment folder)` and
+    submit with nbgrader."""
     home = tmp_path / student
     home.mkdir()
     flags = ["--CourseDirectory.course_id=transformer-math", f"--Exchange.root={exchange}",
@@ -212,13 +212,20 @@ def submit_as(student, course, tmp_path):
     nbgrader("fetch_assignment", ASSIGNMENT, *flags, cwd=home, exchange=exchange)
     path = home / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
     nb = nbformat.read(path, as_version=4)
-    for cell in nb.cells:
-        answer = {"attention_weights": ATTENTION_OK, "causal_mask": CAUSAL_WRONG}.get(
-            cell.metadata.get("nbgrader", {}).get("grade_id"))
-        if answer:
-            cell.source = answer
+    edit(nb, path.parent)
     nbformat.write(nb, path)
     nbgrader("submit", ASSIGNMENT, f"--student={student}", *flags, cwd=home, exchange=exchange)
+
+
+def submit_as(student, course, tmp_path):
+    """Submit with one exercise right and one wrong."""
+    def answer(nb, folder):
+        for cell in nb.cells:
+            answer = {"attention_weights": ATTENTION_OK, "causal_mask": CAUSAL_WRONG}.get(
+                cell.metadata.get("nbgrader", {}).get("grade_id"))
+            if answer:
+                cell.source = answer
+    submit(student, answer, course[1], tmp_path)
 
 
 def close_log(frame, message):

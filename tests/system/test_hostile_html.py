@@ -14,7 +14,6 @@ import re
 from pathlib import Path
 
 import matplotlib
-import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_raw_cell
 from nbgrader.api import Gradebook
@@ -26,7 +25,7 @@ from transformer_course.plugins import ContentSecurityPolicy
 from transformer_course.plugins.csp import template_basedirs
 
 from conftest import make_course
-from test_browser import browser, nbgrader, open_lab, page, serving, shoot
+from test_browser import browser, nbgrader, open_lab, page, serving, shoot, submit
 
 FIXTURES = browser, page, shoot  # test_browser's, used here by name
 
@@ -97,20 +96,6 @@ def honest(nb, home):
     """A plot, a table and formulas (with a plot as an attachment)."""
     nb.cells.append(new_markdown_cell(FORMULAS, attachments={"plot.png": {"image/png": png()}}))
     nb.cells.append(new_code_cell(HONEST_CODE))
-
-
-def submit(student, edit, exchange, tmp_path):
-    """Fetch the assignment, add cells with `edit(nb, assignment folder)` and submit."""
-    home = tmp_path / student
-    home.mkdir()
-    flags = ["--CourseDirectory.course_id=transformer-math", f"--Exchange.root={exchange}",
-             f"--Exchange.cache={home / '.nbgrader_cache'}"]
-    nbgrader("fetch_assignment", ASSIGNMENT, *flags, cwd=home, exchange=exchange)
-    path = home / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    edit(nb, path.parent)
-    nbformat.write(nb, path)
-    nbgrader("submit", ASSIGNMENT, f"--student={student}", *flags, cwd=home, exchange=exchange)
 
 
 def serve_mathjax(context):

@@ -19,6 +19,8 @@ def export(course, to="grades.csv", exporter=None):
     config.ExportApp.log_level = "WARN"
     app = ExportApp(config=config)
     app.initialize([])
+    app.update_config(config)  # over nbgrader_config.py, which initialize reads again
+    app.coursedir.update_config(config)
     app.start()
     return course.root / to
 
