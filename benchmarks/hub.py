@@ -123,6 +123,7 @@ def main(argv=None):
         if server is not None:
             hub.stop(server)
         hub.stop_processes([*names, settings.grader])
+        hub.remove_cgroup(settings)
         for name in [*names, settings.grader]:
             if hub.account(name):
                 subprocess.run(["userdel", "--remove", name], capture_output=True)

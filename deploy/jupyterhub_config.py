@@ -65,8 +65,10 @@ c.Spawner.default_url = "/lab"
 c.Spawner.notebook_dir = "~"
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120
-# Memory and tasks of a server and its kernels together, in a cgroup where the hub can make one.
+# Memory, CPU (cores) and tasks of a server and its kernels together, in a cgroup where the hub
+# can make one (CappedSpawner; LocalProcessSpawner alone enforces none of them).
 c.Spawner.mem_limit = s.memory_limit
+c.Spawner.cpu_limit = s.cpu_limit
 c.CappedSpawner.task_limit = s.task_limit
 
 

@@ -10,7 +10,9 @@ sets up what the hub's processes need, all as root (as nbgrader's JupyterHub dem
   course folder and its gradebook (`sync_accounts`, `deploy_course`); a student removed from the
   roster keeps their files, but their account expires (PAM refuses it) and the hub forgets them;
 - the exchange in a system folder whose permissions keep students apart (`prepare_exchange`);
-- a Jupyter configuration folder per role with nbgrader's extensions of that role (`lab.py`).
+- a Jupyter configuration folder per role with nbgrader's extensions of that role (`lab.py`);
+- where cgroups are v1 and the hub may make them, a cgroup given to the grader, under which the
+  sandboxes of its grading make theirs (`delegate_cgroup`).
 """
 import hashlib
 import json
@@ -30,6 +32,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import psutil
+from nbgrader_sandbox import cgroup
 
 from . import lab
 from .course import ROOT, Course, CourseError
@@ -73,7 +76,9 @@ class Settings:
     service_port: int = 9999  # the formgrader service
     idle_timeout: int = 3600  # seconds before an idle server is stopped
     memory_limit: int = 2 * 1024**3  # bytes per student server (a cgroup, where writable)
+    cpu_limit: float = 1.0  # cores per student server (a cgroup, where writable)
     task_limit: int = 512  # processes and threads per student server (a cgroup)
+    grader_cgroup: str = ""  # a cgroup below the hub's own, delegated to the grader (cgroups v1)
 
     @classmethod
     def load(cls, state=None):
@@ -318,6 +323,41 @@ def prepare_exchange(settings):
         folder.chmod(mode)
 
 
+def delegate_cgroup(settings):
+    """Give the grader a cgroup, `grader-<course>` below this process's own (the hub's) in each cgroup
+    v1 hierarchy of pids, memory and cpu, under which its sandboxes make theirs (Sandbox.cgroup_parent):
+    the grader owns the folder, its cgroup.procs and tasks. Returns its name, or "" where none was made.
+    Not with cgroups v2, where a process may move only within a delegated subtree it started in."""
+    entry = pwd.getpwnam(settings.grader)
+    made = False
+    for folder, version in set(cgroup.hierarchies().values()):
+        if version != 1:
+            continue
+        target = os.path.join(folder, settings.grader)
+        try:
+            os.makedirs(target, exist_ok=True)
+            for path in (target, os.path.join(target, "cgroup.procs"), os.path.join(target, "tasks")):
+                os.chown(path, entry.pw_uid, entry.pw_gid)
+            made = True
+        except OSError as error:
+            log.warning("no cgroup for %s in %s: %s", settings.grader, folder, error)
+    if not made:
+        log.warning("the grader's sandboxes get no cgroup caps: no cgroup v1 hierarchy this process may write")
+    return settings.grader if made else ""
+
+
+def remove_cgroup(settings):
+    """Remove the grader's cgroups (those of finished sandboxes first; a busy one stays)."""
+    if not settings.grader_cgroup:
+        return
+    for folder, _ in set(cgroup.hierarchies(under=settings.grader_cgroup).values()):
+        for path, _, _ in os.walk(folder, topdown=False):
+            try:
+                os.rmdir(path)
+            except OSError:
+                pass
+
+
 def write_role_configs(settings):
     """A Jupyter configuration folder per role (lab.py's extension switches), readable by all.
 
@@ -329,7 +369,8 @@ def write_role_configs(settings):
     for role, lab_role in [("student", "student"), ("instructor", "instructor"), ("grader", "instructor")]:
         folder = settings.role_config(role)
         lab.write_config(folder, lab_role, Path("~"), Path(settings.exchange), settings.course_id)
-        course = {"CourseDirectory": {"course_id": settings.course_id}} if role != "grader" else {}
+        course = {"CourseDirectory": {"course_id": settings.course_id}} if role != "grader" else \
+            {"Sandbox": {"cgroup_parent": settings.grader_cgroup}}
         (folder / "nbgrader_config.json").write_text(json.dumps({**nbgrader, **course}, indent=2))
         (folder / "migrated").touch()  # else jupyter_core tries to write it there, as the user
     for folder, dirs, files in os.walk(Path(settings.state) / "jupyter"):
@@ -350,6 +391,7 @@ def prepare(settings, source=ROOT, roster=None, instructors=None):
     settings.private.chmod(0o700)
     students = roster_students(roster) if roster else settings.students
     changes = sync_accounts(settings, students, settings.instructors if instructors is None else instructors)
+    settings.grader_cgroup = delegate_cgroup(settings)
     prepare_exchange(settings)
     write_role_configs(settings)
     deploy_course(settings, source, roster)

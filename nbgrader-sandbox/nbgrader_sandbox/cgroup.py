@@ -4,22 +4,29 @@ Resource limits (setrlimit) bind one process each, and RLIMIT_NPROC not at all f
 kernel that forks in a loop could fill the machine's process table or, a process at a time, its
 memory. Where the machine lets this user create cgroups (v1 or v2, e.g. root), a sandbox joins a
 new cgroup that caps its tasks (``pids.max``) and its memory (``memory.max`` /
-``memory.limit_in_bytes``). Elsewhere `create` returns None and only the rlimits apply.
+``memory.limit_in_bytes``); a cgroup may also cap CPU time, in cores (``cpu.max`` /
+``cpu.cfs_quota_us``). Elsewhere `create` returns None and only the rlimits apply.
 
-Cgroups live under ``<hierarchy>/<this process's cgroup>/nbgrader-sandbox/<owner pid>-<n>``;
-one whose owner is gone is removed the next time a cgroup is created.
+Cgroups live under ``<hierarchy>/<this process's cgroup>[/<under>]/nbgrader-sandbox/<owner pid>-<n>``;
+one whose owner is gone is removed the next time a cgroup is created. ``under`` names a cgroup
+below this process's own, e.g. one that root delegated to a user who is not root (cgroups v1: root
+made it and gave the user the folder, its ``cgroup.procs`` and ``tasks``); with cgroups v2 a process
+may only move into a delegated cgroup from inside the delegated subtree.
 """
 import functools
 import itertools
 import os
 
 BASE = "nbgrader-sandbox"
-LIMIT_FILES = {"pids": ("pids.max", "pids.max"), "memory": ("memory.limit_in_bytes", "memory.max")}
+LIMIT_FILES = {"pids": ("pids.max", "pids.max"), "memory": ("memory.limit_in_bytes", "memory.max"),
+               "cpu": ("cpu.cfs_quota_us", "cpu.max")}
+CPU_PERIOD = 100_000  # microseconds: a CPU cap of n cores allows n * CPU_PERIOD of CPU time per period
 _serial = itertools.count()
 
 
-def hierarchies(mounts_file="/proc/self/mounts", cgroup_file="/proc/self/cgroup"):
-    """{controller: (folder of this process's cgroup, cgroup version)} for pids and memory."""
+def hierarchies(mounts_file="/proc/self/mounts", cgroup_file="/proc/self/cgroup", under=""):
+    """{controller: (folder of this process's cgroup, or of `under` below it, cgroup version)} for
+    pids, memory and cpu."""
     mounts = {}
     with open(mounts_file) as f:
         for line in f:
@@ -35,7 +42,7 @@ def hierarchies(mounts_file="/proc/self/mounts", cgroup_file="/proc/self/cgroup"
             _, names, path = line.rstrip("\n").split(":", 2)
             for name in names.split(",") if names else [""]:
                 if name in mounts:
-                    folder = os.path.join(mounts[name], path.lstrip("/"))
+                    folder = os.path.join(mounts[name], path.lstrip("/"), under.strip("/")).rstrip("/")
                     if os.path.isdir(folder):  # not so inside some cgroup namespaces
                         found[name] = folder
     result = {}
@@ -45,6 +52,17 @@ def hierarchies(mounts_file="/proc/self/mounts", cgroup_file="/proc/self/cgroup"
         elif "" in found and name in _read(os.path.join(found[""], "cgroup.controllers")).split():
             result[name] = (found[""], 2)
     return result
+
+
+def limit_files(controller, version, value):
+    """[(file, text)] that set a controller's limit: tasks, bytes, or cores (a float) for cpu;
+    "max" for no limit."""
+    if controller != "cpu":
+        return [(LIMIT_FILES[controller][version - 1], str(value))]
+    quota = "max" if value == "max" else str(max(1000, round(float(value) * CPU_PERIOD)))
+    if version == 2:
+        return [("cpu.max", f"{quota} {CPU_PERIOD}")]
+    return [("cpu.cfs_period_us", str(CPU_PERIOD)), ("cpu.cfs_quota_us", "-1" if quota == "max" else quota)]
 
 
 def _read(path):
@@ -108,10 +126,12 @@ class Cgroup:
                        for folder in sorted(set(folders.values()))]
 
     @classmethod
-    def create(cls, limits):
-        """Cgroups with limits {"pids": tasks, "memory": bytes}, or None where the machine has none."""
+    def create(cls, limits, under=""):
+        """Cgroups with limits {"pids": tasks, "memory": bytes, "cpu": cores}, or None where the
+        machine has none (a controller it cannot cap is left out of `folders`); made below the cgroup
+        `under` this process's own, if given."""
         wanted = {}
-        for controller, (parent, version) in hierarchies().items():
+        for controller, (parent, version) in hierarchies(under=under).items():
             if controller in limits:
                 wanted.setdefault((parent, version), []).append(controller)
         folders = {}
@@ -121,8 +141,9 @@ class Cgroup:
                 continue
             for controller in controllers:
                 try:
-                    with open(os.path.join(folder, LIMIT_FILES[controller][version - 1]), "w") as f:
-                        f.write(str(limits[controller]))
+                    for name, text in limit_files(controller, version, limits[controller]):
+                        with open(os.path.join(folder, name), "w") as f:
+                            f.write(text)
                     folders[controller] = folder
                 except OSError:
                     pass
@@ -148,9 +169,9 @@ class Cgroup:
 
 
 @functools.cache
-def available():
-    """Whether this process can create cgroups that cap tasks (checked once)."""
-    group = Cgroup.create({"pids": "max"})
+def available(under=""):
+    """Whether this process can create cgroups that cap tasks (below `under`; checked once)."""
+    group = Cgroup.create({"pids": "max"}, under)
     if group is not None:
         group.remove()
     return group is not None and "pids" in group.folders

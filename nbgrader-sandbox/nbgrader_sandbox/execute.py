@@ -74,7 +74,7 @@ class SafeExecute(Execute):
         if not kernelspec_installed():
             raise SandboxError(f"kernelspec {KERNEL_NAME!r} not found: run `python -m nbgrader_sandbox install` "
                                "(or set c.SafeExecute.sandbox = False)")
-        tasks = f"{sandbox.process_limit} tasks" if cgroup.available() else "tasks not capped: no cgroups here"
+        tasks = f"{sandbox.process_limit} tasks" if cgroup.available(sandbox.cgroup_parent) else "tasks not capped: no cgroups here"
         self.log.info("Executing in the bubblewrap sandbox (kernel %s, %d MiB, %d CPU s, %d MiB folder, %s)",
                       KERNEL_NAME, sandbox.memory_limit // 2**20, sandbox.cpu_limit, sandbox.disk_limit // 2**20,
                       tasks)

@@ -45,6 +45,10 @@ class Sandbox(Configurable):
         128, help="Processes and threads of the whole sandbox together, where cgroups can be created "
         "(cgroup.py); elsewhere not capped."
     ).tag(config=True)
+    cgroup_parent = Unicode(
+        "", help="A cgroup below this process's own under which the sandboxes' cgroups are made, e.g. one "
+        "that root delegated to the grading account (cgroup.py); empty: below this process's own."
+    ).tag(config=True)
     tmp_limit = Integer(
         256 * 2**20, help="Size in bytes of each of the private /tmp and /dev/shm (tmpfs, so in memory)."
     ).tag(config=True)
@@ -75,7 +79,9 @@ class Sandbox(Configurable):
     def arguments(self):
         """Command-line arguments that reproduce this configuration in the launcher."""
         names = sorted(self.trait_names(config=True))
-        return [f"--Sandbox.{name}={json.dumps(getattr(self, name))}" for name in names]
+        # JSON throughout, but an empty string as nothing: traitlets reads '""' as two quotes
+        return [f"--Sandbox.{name}={json.dumps(value) if value != '' else ''}"
+                for name in names for value in [getattr(self, name)]]
 
     def _mounts(self):
         python = {sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))}
@@ -122,7 +128,7 @@ class Sandbox(Configurable):
         """A new cgroup capping the sandbox's tasks at process_limit and its memory at memory_limit
         plus its three tmpfs; None where the machine lets us create none."""
         memory = self.memory_limit + 2 * self.tmp_limit + self.disk_limit
-        return Cgroup.create({"pids": self.process_limit, "memory": memory})
+        return Cgroup.create({"pids": self.process_limit, "memory": memory}, self.cgroup_parent)
 
     def apply_limits(self):
         """Set the resource limits on this process; they are inherited by bwrap and the kernel."""

@@ -1,4 +1,4 @@
-"""cgroup.hierarchies: where this process's pids and memory cgroups are, read from fake
+"""cgroup.hierarchies: where this process's pids, memory and cpu cgroups are, read from fake
 /proc/self/mounts and /proc/self/cgroup files and fake cgroup folders."""
 from pathlib import Path
 
@@ -37,11 +37,12 @@ def machine(tmp_path, mounts, cgroups, folders):
 @pytest.mark.parametrize("mounts, cgroups, folders, expected", [
     pytest.param([*OTHER_MOUNTS[:2], V2_MOUNT], ["0::/user.slice/x"],
                  {"sys/fs/cgroup/user.slice/x": "cpuset cpu io memory hugetlb pids rdma misc"},
-                 {"pids": ("sys/fs/cgroup/user.slice/x", 2), "memory": ("sys/fs/cgroup/user.slice/x", 2)},
-                 id="v2"),
+                 {"pids": ("sys/fs/cgroup/user.slice/x", 2), "memory": ("sys/fs/cgroup/user.slice/x", 2),
+                  "cpu": ("sys/fs/cgroup/user.slice/x", 2)}, id="v2"),
     pytest.param([*OTHER_MOUNTS[:2], V2_MOUNT], ["0::/user.slice/x"],
                  {"sys/fs/cgroup/user.slice/x": "cpu io memory"},
-                 {"memory": ("sys/fs/cgroup/user.slice/x", 2)}, id="v2-without-pids"),
+                 {"memory": ("sys/fs/cgroup/user.slice/x", 2), "cpu": ("sys/fs/cgroup/user.slice/x", 2)},
+                 id="v2-without-pids"),
     pytest.param([*OTHER_MOUNTS[:2], V2_MOUNT], ["0::/user.slice/x"],
                  {"sys/fs/cgroup/user.slice/x": ""}, {}, id="v2-no-controllers"),
     pytest.param([*OTHER_MOUNTS[:2], V2_MOUNT], ["0::/user.slice/x"],
@@ -51,6 +52,9 @@ def machine(tmp_path, mounts, cgroups, folders):
     pytest.param([*OTHER_MOUNTS, *V1_MOUNTS], V1_LINES,
                  {"sys/fs/cgroup/pids/a": None, "sys/fs/cgroup/memory/a": None, "sys/fs/cgroup/systemd/a": None},
                  {"pids": ("sys/fs/cgroup/pids/a", 1), "memory": ("sys/fs/cgroup/memory/a", 1)}, id="v1"),
+    pytest.param([*OTHER_MOUNTS, *V1_MOUNTS], V1_LINES,
+                 {"sys/fs/cgroup/pids/a": None, "sys/fs/cgroup/cpu,cpuacct/a": None},
+                 {"pids": ("sys/fs/cgroup/pids/a", 1), "cpu": ("sys/fs/cgroup/cpu,cpuacct/a", 1)}, id="v1-cpu"),
     pytest.param([*OTHER_MOUNTS, *V1_MOUNTS], V1_LINES, {"sys/fs/cgroup/pids/a": None},
                  {"pids": ("sys/fs/cgroup/pids/a", 1)}, id="v1-memory-folder-missing"),
     pytest.param([*OTHER_MOUNTS, *V1_MOUNTS[:2]], V1_LINES, {"sys/fs/cgroup/pids/a": None},
@@ -69,3 +73,13 @@ def machine(tmp_path, mounts, cgroups, folders):
 ])
 def test_hierarchies(tmp_path, mounts, cgroups, folders, expected):
     assert machine(tmp_path, mounts, cgroups, folders) == expected
+
+
+def test_hierarchies_under_a_delegated_cgroup(tmp_path):
+    """`under` names a cgroup below this process's own in each hierarchy; one missing is left out."""
+    (tmp_path / "sys/fs/cgroup/pids/a/grader").mkdir(parents=True)
+    (tmp_path / "sys/fs/cgroup/memory/a").mkdir(parents=True)
+    (tmp_path / "mounts").write_text("".join(line.format(root=tmp_path) + "\n" for line in V1_MOUNTS))
+    (tmp_path / "cgroup").write_text("".join(line + "\n" for line in V1_LINES))
+    found = hierarchies(str(tmp_path / "mounts"), str(tmp_path / "cgroup"), under="grader")
+    assert found == {"pids": (str(tmp_path / "sys/fs/cgroup/pids/a/grader"), 1)}

@@ -121,7 +121,7 @@ def test_default_limits():
 
 CUSTOM = {
     "bwrap": "/opt/bubble wrap/bwrap", "memory_limit": 1234567, "cpu_limit": 7, "file_limit": 4096,
-    "process_limit": 9, "tmp_limit": 65536, "disk_limit": 2**20, "outputs": ["*.png", "out dir/*.csv"],
+    "process_limit": 9, "cgroup_parent": "grader-x", "tmp_limit": 65536, "disk_limit": 2**20, "outputs": ["*.png", "out dir/*.csv"],
     "environment": ["LANG", "MY_VAR"],
     "readonly_paths": ["/opt/a b", "/x,y", '/q"uote', "/back\\slash", "/ünïcode", "/data=1"],
 }

@@ -1,5 +1,8 @@
 """A class on the real JupyterHub, driven in headless Chromium: two students and an instructor,
-with the proxy killed and the hub restarted mid-class, and a student taken off the roster.
+with the proxy killed and the hub restarted mid-class, and a student taken off the roster. A third
+student, through their own server's nbgrader handlers (the Assignment List's requests), meets the
+exchange's faults: two submissions at the moment of a collect, a fetched notebook deleted and
+fetched again; their server's cgroup holds the hub's caps.
 
 The hub, its proxy (configurable-http-proxy), each user's JupyterLab and the formgrader service
 run for real on free loopback ports, as real Unix accounts that the fixture creates (names with a
@@ -7,6 +10,7 @@ random prefix) and removes. Needs root, /usr/bin/python3 and the proxy (`make sy
 with the reason otherwise. Screenshots go to $BROWSER_SCREENSHOTS/<test> (default: tmp).
 """
 import csv
+import json
 import os
 import re
 import secrets
@@ -15,12 +19,15 @@ import signal
 import subprocess
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psutil
 import pytest
+import requests
 from playwright.sync_api import Error as PlaywrightError, expect
 
+from nbgrader_sandbox import cgroup
 from transformer_course import ASSIGNMENT, NOTEBOOK, hub
 from transformer_course.lab import free_port
 
@@ -57,7 +64,7 @@ def write_roster(path, students):
 def deployment():
     """A prepared and running class hub: (Hub, {role: [accounts]}, password), always torn down."""
     prefix = f"t{secrets.token_hex(3)}"
-    users = {"students": [f"{prefix}a", f"{prefix}b"], "instructors": [f"{prefix}i"]}
+    users = {"students": [f"{prefix}a", f"{prefix}b", f"{prefix}c"], "instructors": [f"{prefix}i"]}
     base = Path(tempfile.mkdtemp(prefix="hub-test-"))
     base.chmod(0o755)
     settings = hub.Settings(course_id=COURSE, course=str(base / "course"), grader=f"{prefix}g",
@@ -79,6 +86,7 @@ def deployment():
             print(f"the hub's log ends:\n{hub.hub_log(settings)}")  # shown if the test failed
         accounts = [*sum(users.values(), []), settings.grader]
         hub.stop_processes(accounts)
+        hub.remove_cgroup(settings)
         for name in accounts:
             if hub.account(name):
                 subprocess.run(["userdel", "--remove", name], capture_output=True)
@@ -182,7 +190,7 @@ def reopen_lab(page, server, user):
 def test_class_on_the_hub(deployment, browser, shots):  # noqa: F811
     server, users, password = deployment
     settings = server.settings
-    alice, bob = users["students"]
+    alice, bob, carol = users["students"]  # carol meets the exchange's faults (tests below)
     instructor = users["instructors"][0]
     home = {name: Path(hub.account(name).pw_dir) for name in [alice, bob]}
 
@@ -283,11 +291,11 @@ def test_class_on_the_hub(deployment, browser, shots):  # noqa: F811
     hub.grader(settings, "export")
     with open(Path(settings.course) / "grades.csv", newline="") as f:
         rows = {row["student_id"]: row for row in csv.DictReader(f)}
-    assert set(rows) == {alice, bob}, rows
+    assert {alice, bob} <= set(rows), rows
     assert float(rows[alice]["score"]) == 5.0
 
     # The second student leaves the roster mid-term: no more access, their files stay.
-    write_roster(Path(settings.state).parent / "roster-after.csv", [alice])
+    write_roster(Path(settings.state).parent / "roster-after.csv", [alice, carol])
     added, removed = hub.prepare(settings, roster=Path(settings.state).parent / "roster-after.csv")
     assert (added, removed) == ([], [bob])
     assert hub.update_running_hub(settings, added, removed)
@@ -300,3 +308,185 @@ def test_class_on_the_hub(deployment, browser, shots):  # noqa: F811
     page.locator("#login_submit").click()
     expect(page.locator(".login_error, .alert-danger").first).to_contain_text("Invalid username or password")
     shots(page, f"{bob}-removed-login-refused")
+
+
+class Student:
+    """A student's browser without the browser: logged in through the hub's login form, their
+    server started through the hub's REST API, and the requests of the Assignment List and the
+    file browser (as benchmarks/hub.py)."""
+
+    def __init__(self, server, name, password):
+        self.url, self.name = server.url, name
+        self.http = requests.Session()
+        self.http.get(f"{self.url}hub/login", timeout=60).raise_for_status()
+        done = self.http.post(f"{self.url}hub/login", allow_redirects=False, timeout=60,
+                              data={"username": name, "password": password, "_xsrf": self.xsrf("/hub/")})
+        assert done.status_code == 302, (done.status_code, done.text[:300])
+        api = f"{self.url}hub/api/users/{name}"
+        headers = {"X-XSRFToken": self.xsrf("/hub/")}
+        if not self.http.get(api, headers=headers, timeout=60).json()["servers"].get("", {}).get("ready"):
+            self.http.post(f"{api}/server", headers=headers, timeout=60).raise_for_status()
+            deadline = time.monotonic() + START / 1000
+            while not self.http.get(api, headers=headers, timeout=60).json()["servers"].get("", {}).get("ready"):
+                assert time.monotonic() < deadline, f"server of {name} not ready"
+                time.sleep(1)
+        self.http.get(f"{self.url}user/{name}/lab", timeout=60).raise_for_status()  # the server's login
+
+    def xsrf(self, path):
+        return self.http.cookies.get("_xsrf", path=path) or ""
+
+    def request(self, method, path, **kwargs):
+        prefix = f"/user/{self.name}/"
+        response = self.http.request(method, f"{self.url}{prefix[1:]}{path}", timeout=120,
+                                     headers={"X-XSRFToken": self.xsrf(prefix)}, **kwargs)
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    def assignments(self, action):
+        """POST assignments/<action> (fetch, submit) as the Assignment List does: the listing after
+        it, or for a failed submit nbgrader's error."""
+        return self.request("POST", f"assignments/{action}", data={"course_id": COURSE, "assignment_id": ASSIGNMENT})
+
+    def status(self, listing):
+        return {a["status"] for a in listing["value"] if a["assignment_id"] == ASSIGNMENT}
+
+
+@pytest.fixture(scope="module")
+def carol(deployment):
+    """The third student, logged in, their server running: (Student, home folder)."""
+    server, users, password = deployment
+    name = users["students"][2]
+    return Student(server, name, password), Path(hub.account(name).pw_dir)
+
+
+def server_log(settings):
+    """The hub's log, where the users' servers write theirs."""
+    return (settings.private / "jupyterhub.log").read_text(errors="replace")
+
+
+GRADER_SANDBOX_CGROUP = """
+import json
+from nbgrader.apps.baseapp import NbGrader
+from nbgrader_sandbox.sandbox import Sandbox
+app = NbGrader()
+app.initialize([])  # the course's configuration and the grader's, as autograde reads them
+sandbox = Sandbox(config=app.config)
+group = sandbox.cgroup()
+print(json.dumps(group and [group.folders, open(group.folders["pids"] + "/pids.max").read().strip(),
+                            sandbox.process_limit]))
+group and group.remove()
+"""
+
+
+def test_a_student_server_and_the_grader_sandboxes_are_capped(deployment, carol):
+    server, _, _ = deployment
+    student, _ = carol
+    s = server.settings
+    if not cgroup.available():
+        pytest.skip("no writable cgroups here: the servers run uncapped")
+    pid = min(server_pids(student.name))
+    found = cgroup.hierarchies(cgroup_file=f"/proc/{pid}/cgroup")
+    for controller in ("pids", "memory", "cpu"):
+        if controller not in found:
+            continue  # a controller this machine lacks
+        folder, version = found[controller]
+        assert Path(folder).parent.name == cgroup.BASE, (controller, folder)  # the server's own cgroup
+        limit = {"pids": s.task_limit, "memory": s.memory_limit, "cpu": s.cpu_limit}[controller]
+        for name, text in cgroup.limit_files(controller, version, limit):
+            assert (Path(folder) / name).read_text().strip() == text, (folder, name)
+    assert "cpu" in found, "no cpu cgroup controller: CPU not capped"
+
+    # The grader is not root: its sandboxes make their cgroups in the one the hub delegated to it.
+    if not any(version == 1 for _, version in cgroup.hierarchies().values()):
+        pytest.skip("cgroups v2: no cgroup is delegated to the grader (README)")
+    assert s.grader_cgroup == s.grader
+    environment = [f"{k}={v}" for k, v in s.server_environment("grader", s.grader_home).items()]
+    made = json.loads(hub.run("env", *environment, f"{s.env}/bin/python", "-c", GRADER_SANDBOX_CGROUP,
+                              user=s.grader, cwd=s.course))
+    assert made, "the grader's sandbox made no cgroup"
+    folders, tasks, process_limit = made
+    assert tasks == str(process_limit)
+    for controller, folder in folders.items():
+        assert Path(folder).parent.parent.name == s.grader_cgroup, folder
+
+
+def test_a_student_deletes_the_fetched_notebook_and_fetches_again(deployment, carol):
+    server, _, _ = deployment
+    student, home = carol
+    settings = server.settings
+    folder = f"{COURSE}/{ASSIGNMENT}"
+    notebook = home / folder / f"{NOTEBOOK}.ipynb"
+    released = (Path(settings.exchange) / COURSE / "outbound" / ASSIGNMENT / f"{NOTEBOOK}.ipynb").read_bytes()
+    refused = "ServerApp] You already have a copy of the assignment in this directory"  # a line each
+    if not notebook.exists():
+        assert "fetched" in student.status(student.assignments("fetch"))
+    # The student's work, saved through the contents API as JupyterLab does.
+    model = student.request("GET", f"api/contents/{folder}/{NOTEBOOK}.ipynb")
+    model["content"]["cells"].append({"cell_type": "markdown", "metadata": {}, "source": "my own work"})
+    student.request("PUT", f"api/contents/{folder}/{NOTEBOOK}.ipynb",
+                    json={"type": "notebook", "format": "json", "content": model["content"]})
+    work = notebook.read_bytes()
+    assert b"my own work" in work
+
+    # Fetching again while the copy is there: nbgrader refuses (the handler answers with the
+    # listing; nbgrader's message goes to the server's log) and the work is untouched.
+    seen = server_log(settings).count(refused)
+    assert "fetched" in student.status(student.assignments("fetch"))
+    assert notebook.read_bytes() == work
+    assert server_log(settings).count(refused) == seen + 1
+
+    # The notebook deleted, its folder left: still refused (nbgrader checks the folder), nothing back.
+    student.request("DELETE", f"api/contents/{folder}/{NOTEBOOK}.ipynb")
+    student.assignments("fetch")
+    assert not notebook.exists()
+    assert server_log(settings).count(refused) == seen + 2
+
+    # The folder deleted too (the file browser's Delete): the next fetch gives a fresh copy of the
+    # released notebook, the student's.
+    student.request("DELETE", f"api/contents/{folder}")
+    assert not notebook.parent.exists()
+    assert "fetched" in student.status(student.assignments("fetch"))
+    assert notebook.read_bytes() == released
+    assert notebook.stat().st_uid == hub.account(student.name).pw_uid
+
+
+def test_two_submissions_at_the_moment_of_a_collect(deployment, carol):
+    server, _, _ = deployment
+    student, home = carol
+    settings = server.settings
+    inbound = Path(settings.exchange) / COURSE / "inbound"
+    submitted = Path(settings.course) / "submitted" / student.name / ASSIGNMENT
+    if not (home / COURSE / ASSIGNMENT / f"{NOTEBOOK}.ipynb").exists():
+        student.assignments("fetch")
+    # A second submission from a terminal of the student's server (its environment, as the student),
+    # at the same moment as one from the Assignment List, and the grader's collect.
+    environ = Path(f"/proc/{min(server_pids(student.name))}/environ").read_bytes().decode().split("\0")
+    terminal = ["runuser", "-u", student.name, "--", "env", "-i", *filter(None, environ),
+                f"{settings.env}/bin/nbgrader", "submit", ASSIGNMENT, "--course", COURSE]
+    before = {p.name for p in inbound.glob(f"{student.name}+{ASSIGNMENT}+*")}
+    with ThreadPoolExecutor(3) as pool:
+        handler = pool.submit(student.assignments, "submit")
+        cli = pool.submit(subprocess.run, terminal, cwd=home, capture_output=True, text=True)
+        collect = pool.submit(hub.grader, settings, "collect")
+        assert "submitted" in student.status(handler.result())
+        assert cli.result().returncode == 0, cli.result().stderr[-2000:]
+        collect.result()  # no error
+    new = {p.name: p for p in inbound.glob(f"{student.name}+{ASSIGNMENT}+*")}
+    assert len(set(new) - before) == 2, sorted(new)
+
+    def one_complete_submission():
+        """The timestamp of the one submission in submitted/: all of one inbound submission's files."""
+        timestamp = (submitted / "timestamp.txt").read_text()
+        [source] = [p for name, p in new.items() if name.split("+")[2] == timestamp]
+        files = {p.relative_to(submitted) for p in submitted.rglob("*") if p.is_file()}
+        assert Path(f"{NOTEBOOK}.ipynb") in files
+        for name in files:
+            assert (submitted / name).read_bytes() == (source / name).read_bytes(), name
+        return timestamp
+
+    first = one_complete_submission()  # the earlier or the later, or one from before
+    hub.grader(settings, "collect")
+    latest = max(name.split("+")[2] for name in new)
+    assert one_complete_submission() == latest
+    assert set(new) <= {p.name for p in inbound.iterdir() if p.name.startswith(student.name)}  # nothing lost
+    print(f"collected at the moment of two submissions: {first}; then the latest, {latest}")

@@ -66,3 +66,16 @@ def test_the_environment_is_rebuilt_when_its_sources_change(tmp_path):
     assert hub.env_digest(tmp_path) == before
     (tmp_path / "transformer_course" / "mod.py").write_text("x = 2\n")
     assert hub.env_digest(tmp_path) != before
+
+
+def test_role_configurations_give_the_grader_its_delegated_cgroup(tmp_path, monkeypatch):
+    monkeypatch.setattr(hub, "open_up", lambda folder, mode: None)  # it opens tmp_path's parents to all users
+    settings = hub.Settings(course_id="c", course="/c", grader="grader-c", exchange="/ex", state=str(tmp_path),
+                            grader_cgroup="grader-c")
+    assert (settings.cpu_limit, settings.memory_limit, settings.task_limit) == (1.0, 2 * 1024**3, 512)
+    hub.write_role_configs(settings)
+    read = {role: json.loads((settings.role_config(role) / "nbgrader_config.json").read_text())
+            for role in ("student", "instructor", "grader")}
+    assert read["grader"]["Sandbox"] == {"cgroup_parent": "grader-c"}
+    assert read["student"]["CourseDirectory"] == {"course_id": "c"} and "Sandbox" not in read["student"]
+    assert all(r["Exchange"] == {"root": "/ex", "path_includes_course": True} for r in read.values())
