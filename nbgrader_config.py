@@ -42,6 +42,11 @@ for trait, variable in {"memory_limit": "COURSE_SANDBOX_MEMORY", "cpu_limit": "C
     if variable in os.environ:
         c.Sandbox[trait] = int(os.environ[variable])
 
+# Snapshots of the gradebook and notebooks in backups/ (`python -m transformer_course backup`; grade
+# and release take one first): COURSE_BACKUPS=N keeps the newest N (default 5).
+if "COURSE_BACKUPS" in os.environ:
+    c.Backups.keep = int(os.environ["COURSE_BACKUPS"])
+
 # Late submissions (due date set with `python -m transformer_course release --due ...`): 10 % of
 # the raw score per started day late, nothing after ten days (transformer_course/plugins/late.py).
 c.AssignLatePenalties.plugin_class = "transformer_course.plugins.DailyPenalty"

@@ -17,7 +17,7 @@ from transformer_course.lifecycle.release import generate
 from transformer_course.scoring import exercise_scores
 from transformer_course.simulation import classroom
 
-for variable in ("NBGRADER_EXCHANGE", "NBGRADER_DB_URL", "COURSE_SANDBOX"):
+for variable in ("NBGRADER_EXCHANGE", "NBGRADER_DB_URL", "COURSE_SANDBOX", "COURSE_BACKUPS"):
     os.environ.pop(variable, None)
 setup_environment()
 
@@ -28,6 +28,13 @@ def make_course(folder, generated=True):
     course = Course.scratch(folder)
     if generated:
         generate(course)
+    return course
+
+
+def submit_class(course, size, seed):
+    """The submissions of a simulated class of `size` students, placed in the course's submitted/."""
+    for student, bodies in classroom.roster(course, size=size, seed=seed).items():
+        classroom.place_submission(course, student, bodies)
     return course
 
 

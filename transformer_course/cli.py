@@ -4,10 +4,12 @@ Only the command line prints and draws progress bars; the steps log (`-v` shows 
 only errors and results).
 """
 import argparse
+import errno
 import functools
 import logging
 import signal
 import sys
+from pathlib import Path
 
 from nbgrader_sandbox import GradingError
 from nbgrader_sandbox.intake import intake, summary
@@ -15,6 +17,7 @@ from tqdm import tqdm
 
 from . import ASSIGNMENT, ASSIGNMENTS, hub
 from .course import ROOT, Course, CourseError, setup_environment
+from .lifecycle.backup import backup, check_gradebook, find_snapshot, manifest, restore, snapshots
 from .lifecycle.collect import collect
 from .lifecycle.database import LocalPostgres, course_database, saved_url
 from .lifecycle.demo import demo
@@ -40,8 +43,8 @@ def parser():
     steps.add_parser("roster", help="import students from a CSV (id, first name, last name, email[, lms_id])") \
         .add_argument("csv")
     steps.add_parser("generate", help="write the student version into release/")
-    steps.add_parser("release", help="generate and release the assignment to the exchange") \
-        .add_argument("--due", help="due date, e.g. '2026-12-01 17:00:00 UTC'")
+    releasing = steps.add_parser("release", help="generate and release the assignment to the exchange")
+    releasing.add_argument("--due", help="due date, e.g. '2026-12-01 17:00:00 UTC'")
     steps.add_parser("collect", help="collect submissions from the exchange")
     zipped = steps.add_parser("zip-collect", help="collect submissions from a Canvas or Moodle zip download")
     zipped.add_argument("archive")
@@ -62,6 +65,12 @@ def parser():
     copying = database.add_parser("copy", help="copy the gradebook into an empty database (SQLite <-> PostgreSQL)")
     copying.add_argument("target", help="SQLAlchemy URL, or the path of a SQLite file")
     copying.add_argument("--source", help="SQLAlchemy URL or SQLite file (default: the course's gradebook)")
+    steps.add_parser("backup", help="snapshot the gradebook, submitted/, autograded/ and intake/ into backups/")
+    steps.add_parser("backups", help="list the snapshots in backups/")
+    restoring = steps.add_parser("restore", help="bring the course (or a new one) back from a snapshot")
+    restoring.add_argument("snapshot", help="a snapshot's folder, e.g. backups/2026-12-01T170000.000000Z")
+    restoring.add_argument("--into", help="course folder to restore into (made from this course's source and "
+                                          "configuration if it is not one; default: this course)")
     hubs = steps.add_parser("hub", help="prepare and start the class's JupyterHub (as root)")
     hubs.add_argument("--roster", help="CSV of the students (their ids are their accounts)")
     hubs.add_argument("--ip", default="127.0.0.1", help="address to serve (default: 127.0.0.1)")
@@ -76,6 +85,8 @@ def parser():
     run_demo.add_argument("--students", type=int, default=30)
     for command in (grading, run_demo):
         command.add_argument("--jobs", type=int, default=None, help="grading processes (default: cores)")
+    for command in (grading, releasing):
+        command.add_argument("--no-backup", action="store_true", help="do not snapshot the course first")
     return parser
 
 
@@ -85,8 +96,18 @@ def run(course, args, bar):
         return database(course, args)
     if args.step in ("hub", "hub-accounts"):
         return run_hub(course, args)
+    if args.step in ("backups", "restore"):
+        return backups(course, args)
+    if args.step != "demo":  # demo starts from an empty gradebook
+        check_gradebook(course)
+    if args.step == "backup":
+        return backups(course, args)
     if args.step != "roster" and not course.path("source").is_dir():
         raise CourseError(f"unknown assignment {course.assignment}: no folder {course.path('source')}")
+    if args.step in ("grade", "release") and not args.no_backup:
+        snapshot = backup(course)
+        if snapshot and not args.quiet:
+            print(f"backup: {snapshot}")
     if args.step == "demo":
         text, problems, paths = demo(course, args.students, args.jobs, bar)
         print("\n" + text + "".join(f"\nnot graded: {s}: {p}" for s, p in problems.items()))
@@ -151,6 +172,33 @@ def database(course, args):
     return 0
 
 
+def describe(snapshot):
+    about = manifest(snapshot)
+    return (f"{about['database']} gradebook of {about['students']} students, {about['assignments']} assignments, "
+            f"{about['submissions']} submissions; " + ", ".join(f"{n} files in {f}/" for f, n in about["files"].items()))
+
+
+def backups(course, args):
+    """The `backup`, `backups` and `restore` steps."""
+    if args.step == "backup":
+        snapshot = backup(course)
+        if snapshot is None:
+            raise CourseError(f"no gradebook to back up in {course.root}")
+        print(f"backup: {snapshot}\n  {describe(snapshot)}")
+    elif args.step == "backups":
+        for snapshot in snapshots(course):
+            print(f"{snapshot}\n  {describe(snapshot)}")
+    else:
+        snapshot = find_snapshot(course, args.snapshot)
+        target, into = course, Path(args.into or "")
+        if args.into:
+            target = Course(into) if (into / "nbgrader_config.py").exists() else Course.scratch(into, course.root)
+        restored = restore(target, snapshot)
+        print(f"restore: {target.root} from {snapshot}\n  {describe(snapshot)}",
+              *(f"{n} files restored into {f}/" for f, n in restored["restored"].items()), sep="\n  ")
+    return 0
+
+
 def run_hub(course, args):
     """Prepare the hub (accounts, course folder, exchange); `hub` then serves until Ctrl-C."""
     settings = hub.settings_for(course, args.state, args.exchange)
@@ -201,4 +249,10 @@ def main(argv=None):
         return run(Course(args.course or ROOT, assignment=args.assignment), args, bar)
     except (CourseError, GradingError) as error:
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:  # a step's own writes (a backup, an export) on a full disk
+        if error.errno != errno.ENOSPC:
+            raise
+        print(f"error: the disk of {args.course or ROOT} is full ({error.strerror}) during {args.step}: "
+              f"free space and run {args.step} again", file=sys.stderr)
         return 2

@@ -1,16 +1,37 @@
 """What the engine reads of an nbgrader course: its submissions and its gradebook, and where it keeps
 its own records (STAGING)."""
+import errno
 import glob
 import os
+import re
 
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.coursedir import CourseDirectory
 
+DISK_FULL = re.compile(r"\[Errno 28\]|No space left on device|database or disk is full")
 STAGING = "intake"  # folder of the course, beside submitted/: the intake's records and staged copies
 
 
 class GradingError(Exception):
-    """The class cannot be graded at all (e.g. the assignment is not in the gradebook)."""
+    """The class cannot be graded at all (e.g. the assignment is not in the gradebook), or grading
+    had to stop (the course's disk is full)."""
+
+
+def disk_full(error):
+    """Whether an exception (or the text of nbgrader's log of one) says the disk is full: ENOSPC,
+    or SQLite's SQLITE_FULL."""
+    if isinstance(error, BaseException):
+        if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+            return True
+        error = str(error)
+    return bool(DISK_FULL.search(error or ""))
+
+
+def disk_full_error(config, doing):
+    """The GradingError of a full disk, met while `doing` (e.g. "grading alice")."""
+    root = CourseDirectory(config=config).root
+    return GradingError(f"the disk of {root} is full ({os.strerror(errno.ENOSPC)}) while {doing}: "
+                        "free space and run grade again")
 
 
 def submitted_students(config, assignment):

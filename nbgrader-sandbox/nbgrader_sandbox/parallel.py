@@ -9,10 +9,14 @@ never conflict; the database serialises them. For SQLite a long busy timeout mak
 for the lock instead of failing; a server database (`db_url`) needs nothing. A student whose
 grading still fails is graded once more, which `force` makes idempotent. A worker that dies (killed,
 out of memory) takes its pool down: a new pool grades, once more, every student not done by then.
+A full disk (the course's folder or a SQLite gradebook in it) stops the run: no student is started
+after it, and GradingError says where it came; running `grade` again once there is space regrades
+every student, the one half written included.
 
 A submission the intake staged (intake.py: a renamed notebook, refused links) is graded from its
 staged copy.
 """
+import errno
 import glob
 import os
 import re
@@ -28,7 +32,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SAWarning
 from traitlets.config import Config
 
-from .coursedir import STAGING, find_assignment, gradebook, submitted_students
+from .coursedir import STAGING, disk_full, disk_full_error, find_assignment, gradebook, submitted_students
 from .execute import SafeExecute
 from .intake import intake, load
 from .kernels import notebook_imports
@@ -83,7 +87,8 @@ def reason(result):
 
 
 def _grade(assignment, student):
-    """In a worker: nbgrader's autograde of one student; None if graded, else the reason."""
+    """In a worker: nbgrader's autograde of one student; None if graded, else the reason. A full disk
+    is not retried: OSError(ENOSPC)."""
     coursedir = _api.coursedir
     submitted = coursedir.submitted_directory
     staged = os.path.isdir(coursedir.format_path(STAGING, student, assignment))
@@ -93,6 +98,8 @@ def _grade(assignment, student):
             result = _api.autograde(assignment, student, force=True)
             if result["success"]:
                 return None
+            if disk_full(result.get("log")) or disk_full(result.get("error")):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
     finally:
         coursedir.submitted_directory = submitted
     return reason(result)
@@ -103,7 +110,8 @@ def autograde(config, assignment, students=None, jobs=None, progress=None):
     Autograde on `jobs` processes (default: every core), with the course's nbgrader `config`.
 
     `progress(student, reason)` is called as each student is done. Returns {student: None if
-    graded, else the reason}; one failure does not stop the others.
+    graded, else the reason}; one failure does not stop the others, a full disk stops all
+    (GradingError, once the students being graded are done).
     """
     students = list(students or submitted_students(config, assignment))
     with gradebook(config) as gb:  # creates the schema once, before any worker
@@ -126,8 +134,11 @@ def autograde(config, assignment, students=None, jobs=None, progress=None):
                         lost.append(student)
                         continue
                     status[student] = f"failed: worker died ({error!r})"
-                except Exception as error:  # the worker itself died
-                    status[student] = f"failed: worker died ({error!r})"
+                except Exception as error:
+                    if disk_full(error):
+                        pool.shutdown(wait=False, cancel_futures=True)
+                        raise disk_full_error(config, f"grading {student}") from None
+                    status[student] = f"failed: worker died ({error!r})"  # the worker itself died
                 if progress is not None:
                     progress(student, status[student])
         pending = lost
@@ -142,14 +153,19 @@ def grade(config, assignment, students=None, jobs=None, progress=None):
 
     Returns ({student: reason not graded}, intake records with the notes of grading). An unreadable
     submission's student is added to the gradebook, as nbgrader does for those it grades, so exports
-    list them."""
-    records = intake(config, assignment, students)
-    problems = {s: "; ".join(r["notes"]) for s, r in records.items() if not r["graded"]}
-    with gradebook(config) as gb:
-        for student, reason in problems.items():
-            gb.update_or_create_student(student)
-            if progress is not None:
-                progress(student, reason)
+    list them. A full disk stops it: GradingError."""
+    try:
+        records = intake(config, assignment, students)
+        problems = {s: "; ".join(r["notes"]) for s, r in records.items() if not r["graded"]}
+        with gradebook(config) as gb:
+            for student, reason in problems.items():
+                gb.update_or_create_student(student)
+                if progress is not None:
+                    progress(student, reason)
+    except Exception as error:
+        if disk_full(error):
+            raise disk_full_error(config, "taking in the submissions") from None
+        raise
     readable = [s for s in records if s not in problems]
     if readable:
         graded = autograde(config, assignment, readable, jobs=jobs, progress=progress)

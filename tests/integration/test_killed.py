@@ -16,8 +16,8 @@ import pytest
 
 from transformer_course.course import Course
 from transformer_course.lifecycle.release import generate
-from transformer_course.simulation import classroom
 
+from conftest import submit_class
 from test_postgres import natural_rows
 
 pytestmark = pytest.mark.xdist_group("killed")  # one worker grades the uninterrupted class once
@@ -40,8 +40,7 @@ def uninterrupted(tmp_path_factory):
     """A class graded by one `grade` that nothing interrupts."""
     course = Course.scratch(tmp_path_factory.mktemp("uninterrupted"))
     generate(course)
-    for student, bodies in classroom.roster(course, size=STUDENTS, seed=11).items():
-        classroom.place_submission(course, student, bodies)
+    submit_class(course, STUDENTS, 11)
     run = grade_command(course)
     assert run.wait(timeout=600) == 0, run.stdout.read()
     return course
