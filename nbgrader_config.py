@@ -16,6 +16,10 @@ c.OverwriteCells.add_missing_cells = True
 # so any stderr comes from student code (warnings, debug prints) and must not cost points.
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"[\s\S]"
+# Plain tracebacks when grading: IPython's default (Context) formats each one with stack_data and
+# pygments, 0.05 to 0.4 s per failing cell (benchmarks/phases.py); Plain still quotes the failing
+# line. Scores depend only on whether a cell raised.
+c.Execute.extra_arguments = ["--InteractiveShell.xmode=Plain"]
 
 # Untrusted submissions (the grading engine nbgrader_sandbox, nbgrader-sandbox/README.md):
 # autograde runs each notebook in a bubblewrap sandbox (no network, no course or home folder,
