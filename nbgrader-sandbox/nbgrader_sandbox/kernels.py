@@ -18,6 +18,7 @@ import ast
 import errno
 import importlib.util
 import json
+import math
 import os
 import select
 import shutil
@@ -30,11 +31,13 @@ import uuid
 from contextlib import contextmanager
 from multiprocessing.util import Finalize
 from pathlib import Path
+from queue import Empty
 
 import nbformat
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
-from traitlets import Instance, List
+from traitlets import Instance, List, Type
 
 from .launcher import LAUNCHER, READY
 from .sandbox import Sandbox
@@ -223,8 +226,47 @@ class ForkingProvisioner(LocalProvisioner):
                 pass  # closed: the next kernel gets a new sandbox
 
 
+class ReadyClient(AsyncKernelClient):
+    """AsyncKernelClient ready as soon as the kernel's reply to kernel_info came on the shell channel
+    and its idle status on IOPub. jupyter_client then waits until IOPub has been silent for 0.2 s,
+    half of a forked kernel's start, for nothing: nbclient reads only the messages of its cells."""
+
+    async def wait_for_ready(self, timeout=None):
+        deadline = time.monotonic() + (math.inf if timeout is None else timeout)
+        while True:
+            request = self.kernel_info()
+            try:
+                reply = await self.shell_channel.get_msg(timeout=1)
+            except Empty:
+                reply = None
+            if reply is not None and reply["msg_type"] == "kernel_info_reply" and await self._idle(request):
+                self._handle_kernel_info_reply(reply)
+                return
+            if not await self.is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+
+    async def _idle(self, request):
+        """Whether IOPub brings the kernel's idle status after `request`. Until a message of the
+        request arrives IOPub may not be connected yet (ZeroMQ drops what a subscriber joins too late
+        for), so that wait is short and the caller asks again."""
+        timeout = 0.05
+        while True:
+            try:
+                msg = await self.iopub_channel.get_msg(timeout=timeout)
+            except Empty:
+                return False
+            if msg["parent_header"].get("msg_id") == request:
+                if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                    return True
+                timeout = 10
+
+
 class ForkingKernelManager(AsyncKernelManager):
-    """AsyncKernelManager with the ForkingProvisioner."""
+    """AsyncKernelManager with the ForkingProvisioner and the ReadyClient."""
+
+    client_factory = Type(ReadyClient, klass=AsyncKernelClient)
 
     preload = List([], help="modules the zygote imports before it forks kernels").tag(config=True)
     sandbox = Instance(Sandbox, allow_none=True, help="fork sandboxed kernels in a zygote in this sandbox")
