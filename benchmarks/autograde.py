@@ -111,8 +111,8 @@ def memory(root):
 
 def finished(course, students):
     """Seconds since the epoch at which each student's autograded notebook was written, sorted."""
-    return sorted(course.notebook("autograded", s).stat().st_mtime for s in students
-                  if course.notebook("autograded", s).exists())
+    paths = (course.notebook("autograded", s) for s in students)
+    return sorted(p.stat().st_mtime for p in paths if p.exists())
 
 
 def floor(paths, inline):
@@ -188,7 +188,7 @@ def main():
         began, t_grade, samples = grade(parallel, jobs, scratch / "grade.log")
         done = finished(parallel, students)
         print(f"{n} submissions, {os.cpu_count()} cores, grade --jobs {jobs}, sandbox "
-              f"{parallel.config.SafeExecute.get('sandbox', True) and 'on' or 'off'}")
+              f"{'on' if parallel.config.SafeExecute.get('sandbox', True) else 'off'}")
         print(f"  grade --jobs {jobs}:                   {t_grade / n:6.3f} s/submission ({t_grade:.0f} s)")
 
         sample = students[:min(n, 100) if args.serial is None else args.serial]
@@ -199,7 +199,8 @@ def main():
             env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}  # Jupyter's default backend
             t_stock = autograde(stock, scratch / "stock.log", env) / len(sample)
             t_serial = autograde(serial, scratch / "serial.log") / len(sample)
-            same = same and rows_of(parallel, set(sample)) == rows_of(serial) and len(rows_of(serial)) > 0
+            expected = rows_of(serial)
+            same = same and len(expected) > 0 and rows_of(parallel, set(sample)) == expected
             print(f"  stock serial nbgrader autograde:   {t_stock:6.3f} s/submission ({len(sample)} submissions)")
             print(f"  serial nbgrader, course config:    {t_serial:6.3f} s/submission ({len(sample)} submissions)")
         graded = [parallel.notebook("autograded", s) for s in students[:args.floor]]

@@ -151,16 +151,11 @@ def serve(preload, limits):
     import ipykernel.ipkernel  # noqa: F401 (IPython, zmq, tornado: all of ipykernel but its app)
 
     with contextlib.redirect_stderr(io.StringIO()):  # debugpy warns about frozen modules
-        for name in KERNEL_MODULES:
+        for name in (*KERNEL_MODULES, *preload):
             try:
                 importlib.import_module(name)
-            except ImportError:  # optional for ipykernel (debugpy, psutil)
-                pass
-    for name in preload:
-        try:
-            importlib.import_module(name)
-        except Exception:  # the notebook will meet the same error itself, in its own kernel
-            pass
+            except Exception:  # optional for ipykernel (debugpy, psutil), or the notebook will meet
+                pass  # the same error itself, in its own kernel
     if limits is not None:
         _prctl_dumpable(0)
         initial = _snapshot()
